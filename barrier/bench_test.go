@@ -1,0 +1,36 @@
+package barrier
+
+import (
+	"context"
+	"sync"
+	"testing"
+)
+
+func BenchmarkWaitSingleParty(b *testing.B) {
+	ctx := context.Background()
+	br := New(1)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = br.Wait(ctx)
+	}
+}
+
+// BenchmarkRound measures one full round of 4 parties; each op is one round.
+func BenchmarkRound(b *testing.B) {
+	ctx := context.Background()
+	const parties = 4
+	br := New(parties)
+	b.ReportAllocs()
+	var wg sync.WaitGroup
+	for range parties - 1 {
+		wg.Go(func() {
+			for range b.N {
+				_ = br.Wait(ctx)
+			}
+		})
+	}
+	for range b.N {
+		_ = br.Wait(ctx)
+	}
+	wg.Wait()
+}
