@@ -139,10 +139,15 @@ func (b *Barrier) Wait(ctx context.Context) error {
 // await waits for round r to end, or for ctx, as one of its first
 // parties-1 arrivals.
 func (b *Barrier) await(ctx context.Context, r *round) error {
+	done := ctx.Done()
+	if done == nil { // cannot be cancelled: skip the select
+		<-r.done
+		return r.err
+	}
 	select {
 	case <-r.done:
 		return r.err
-	case <-ctx.Done():
+	case <-done:
 	}
 	b.mu.Lock()
 	if b.cur == r {
