@@ -1,0 +1,214 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Keyed is a set of limiters, one per key (a client IP, a user ID), all with
+// the same limit and burst. A key's limiter is made, full, on first use.
+//
+// Keys are forgotten lazily, with no goroutine: each call looks at a couple
+// of keys and drops one whose bucket has refilled to full and that has not
+// been used for the idle TTL. A full bucket is what a new key gets, so
+// dropping it never lets a client through sooner. With WithMaxKeys, adding a
+// key to a full set drops the least recently used key even if its bucket is
+// not full; that key starts again with a full burst if it comes back.
+//
+// Keyed is safe for concurrent use; make one with NewKeyed.
+type Keyed[K comparable] struct {
+	epoch time.Time
+	rule  rule
+	ttl   int64 // ns
+	max   int   // 0: no cap
+
+	mu         sync.Mutex
+	m          map[K]*entry[K]
+	head, tail *entry[K] // most and least recently used
+	cursor     *entry[K] // next to look at for eviction, walking tail to head
+}
+
+type entry[K comparable] struct {
+	key        K
+	b          bucket
+	last       int64 // last use, on the Keyed clock
+	prev, next *entry[K]
+}
+
+// A KeyedOption configures NewKeyed.
+type KeyedOption func(*keyedConfig)
+
+type keyedConfig struct {
+	ttl     time.Duration
+	maxKeys int
+}
+
+// WithIdleTTL keeps a key whose bucket is full for d after its last use
+// before it may be dropped, so that a client that comes back soon reuses its
+// entry instead of making a new one. The default, 0, drops a key as soon as
+// its bucket is full again. It panics if d is negative.
+func WithIdleTTL(d time.Duration) KeyedOption {
+	if d < 0 {
+		panic(fmt.Sprintf("ratelimit: WithIdleTTL called with negative duration %v", d))
+	}
+	return func(c *keyedConfig) { c.ttl = d }
+}
+
+// WithMaxKeys caps the number of keys held at n: adding a key beyond it drops
+// the least recently used one. The default is no cap. It panics if n is not
+// positive.
+func WithMaxKeys(n int) KeyedOption {
+	if n <= 0 {
+		panic(fmt.Sprintf("ratelimit: WithMaxKeys called with non-positive n %d", n))
+	}
+	return func(c *keyedConfig) { c.maxKeys = n }
+}
+
+// NewKeyed returns an empty Keyed whose limiters each allow limit events per
+// second with bursts of burst, as New does. It panics on the inputs New
+// panics on.
+func NewKeyed[K comparable](limit Limit, burst int, opts ...KeyedOption) *Keyed[K] {
+	checkLimit("NewKeyed", limit)
+	checkBurst("NewKeyed", burst)
+	var c keyedConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return &Keyed[K]{
+		epoch: time.Now(),
+		rule:  newRule(limit, burst),
+		ttl:   int64(c.ttl),
+		max:   c.maxKeys,
+		m:     make(map[K]*entry[K]),
+	}
+}
+
+func (k *Keyed[K]) now() int64 {
+	return int64(time.Since(k.epoch))
+}
+
+// Allow reports whether one event for key may happen now, and if so takes
+// its token. It never blocks.
+func (k *Keyed[K]) Allow(key K) bool {
+	now := k.now()
+	k.mu.Lock()
+	e := k.use(key, now)
+	ok := k.rule.kind == unlimited || (k.rule.burst >= 1 && e.b.take(&k.rule, now, 1, 0).ok)
+	k.sweep(now, e)
+	k.mu.Unlock()
+	return ok
+}
+
+// Wait blocks until one event for key may happen, with the same rules and
+// errors as Limiter.WaitN: ctx's error (tokens given back when cancelled
+// while waiting), ErrExceedsBurst when the burst is 0, ErrWouldExceedDeadline
+// at once when the wait would outlast ctx's deadline.
+func (k *Keyed[K]) Wait(ctx context.Context, key K) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if k.rule.burst < 1 && k.rule.kind != unlimited {
+		return fmt.Errorf("%w: n=1, burst=%d", ErrExceedsBurst, k.rule.burst)
+	}
+	maxWait := maxWaitOf(ctx)
+	now := k.now()
+	k.mu.Lock()
+	e := k.use(key, now)
+	bk := e.b.take(&k.rule, now, 1, maxWait)
+	k.sweep(now, e)
+	k.mu.Unlock()
+	if !bk.ok {
+		return ErrWouldExceedDeadline
+	}
+	return sleep(ctx, time.Duration(bk.act-now), func() {
+		now := k.now()
+		k.mu.Lock()
+		// If e was dropped meanwhile this changes a bucket no one sees.
+		e.b.cancel(&k.rule, now, bk, 1)
+		k.mu.Unlock()
+	})
+}
+
+// Len returns the number of keys held, including idle ones not dropped yet.
+func (k *Keyed[K]) Len() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.m)
+}
+
+// use returns key's entry, made if needed, as the most recently used.
+func (k *Keyed[K]) use(key K, now int64) *entry[K] {
+	e := k.m[key]
+	if e != nil {
+		if e != k.head {
+			k.unlink(e)
+			k.pushFront(e)
+		}
+		e.last = now
+		return e
+	}
+	if k.max > 0 && len(k.m) >= k.max {
+		k.sweep(now, nil)
+		if len(k.m) >= k.max {
+			k.remove(k.tail)
+		}
+	}
+	e = &entry[K]{key: key, last: now}
+	e.b.fill(&k.rule, now)
+	k.m[key] = e
+	k.pushFront(e)
+	return e
+}
+
+// sweep looks at the next two keys in its walk and drops those that are full
+// and idle, except keep. Two per call outpaces the one key a call can add,
+// so every key is looked at within len/2 calls and memory stays bounded by
+// the keys that are busy or not yet refilled.
+func (k *Keyed[K]) sweep(now int64, keep *entry[K]) {
+	for range 2 {
+		e := k.cursor
+		if e == nil {
+			if e = k.tail; e == nil {
+				return
+			}
+		}
+		k.cursor = e.prev
+		if e != keep && now-e.last >= k.ttl && e.b.full(&k.rule, now) {
+			k.remove(e)
+		}
+	}
+}
+
+func (k *Keyed[K]) remove(e *entry[K]) {
+	k.unlink(e)
+	delete(k.m, e.key)
+}
+
+func (k *Keyed[K]) unlink(e *entry[K]) {
+	if k.cursor == e {
+		k.cursor = e.prev
+	}
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		k.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		k.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
+
+func (k *Keyed[K]) pushFront(e *entry[K]) {
+	e.next = k.head
+	if k.head != nil {
+		k.head.prev = e
+	} else {
+		k.tail = e
+	}
+	k.head = e
+}
