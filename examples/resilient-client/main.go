@@ -1,5 +1,6 @@
-// Command resilient-client calls a flaky HTTP service through two layers:
-// retry (backoff, honouring Retry-After) outside, a circuit breaker inside.
+// Command resilient-client calls a flaky HTTP service through three layers:
+// retry (backoff, honouring Retry-After) outside, then a client-side rate
+// limit on every attempt, then a circuit breaker around the request.
 // It starts its own deliberately flaky server on 127.0.0.1, makes a few
 // calls, and prints what each layer did.
 //
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	"github.com/weavego/weave/breaker"
+	"github.com/weavego/weave/ratelimit"
 	"github.com/weavego/weave/retry"
 )
 
@@ -103,24 +105,30 @@ func run(ctx context.Context, w io.Writer) error {
 		body, err := c.Get(ctx, "/hello")
 		say(call, body, err)
 	}
-	fmt.Fprintf(w, "server saw %d requests; breaker rejected %d attempts locally\n", c.sent.Load(), c.rejected.Load())
+	fmt.Fprintf(w, "limiter admitted %d attempts; server saw %d requests; breaker rejected %d attempts locally\n",
+		c.limited.Load(), c.sent.Load(), c.rejected.Load())
 	return ctx.Err()
 }
 
-// client is an HTTP client for one dependency: one breaker and one retry
-// budget shared by all its calls.
+// client is an HTTP client for one dependency: one rate limit, one breaker
+// and one retry budget shared by all its calls.
 type client struct {
 	http  *http.Client
 	base  string
 	out   io.Writer
+	limit *ratelimit.Limiter
 	br    *breaker.Breaker
 	retry []retry.Option // built once, shared by every call
 
-	sent, rejected atomic.Int64 // what the demo prints; a service would export metrics
+	// What the demo prints; a service would export metrics.
+	limited, sent, rejected atomic.Int64
 }
 
 func newClient(hc *http.Client, base string, out io.Writer) *client {
 	c := &client{http: hc, base: base, out: out}
+	// Be polite: at most 50 attempts a second (retries included), in bursts
+	// of up to 10. The demo stays within it, so the limiter never waits here.
+	c.limit = ratelimit.New(ratelimit.Per(50, time.Second), 10)
 	c.br = breaker.New(
 		breaker.WithFailureThreshold(3),
 		breaker.WithOpenTimeout(openTimeout),
@@ -152,6 +160,10 @@ func newClient(hc *http.Client, base string, out io.Writer) *client {
 // Get fetches path and returns the body of a 200 response.
 func (c *client) Get(ctx context.Context, path string) (string, error) {
 	return retry.DoValue(ctx, func(ctx context.Context) (string, error) {
+		if err := c.limit.Wait(ctx); err != nil {
+			return "", retry.Permanent(err) // ctx is done or would be before a token comes
+		}
+		c.limited.Add(1)
 		body, err := breaker.Call(ctx, c.br, func(ctx context.Context) (string, error) {
 			return c.fetch(ctx, path)
 		})

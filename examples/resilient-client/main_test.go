@@ -28,7 +28,7 @@ call 3: failed: breaker: open
   breaker: half-open -> closed
 call 4: ok: hello from request 7
 call 5: ok: hello from request 8
-server saw 8 requests; breaker rejected 2 attempts locally
+limiter admitted 10 attempts; server saw 8 requests; breaker rejected 2 attempts locally
 `, out.String())
 }
 
