@@ -1,0 +1,543 @@
+package workerpool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/weavego/weave/internal/panics"
+)
+
+// PanicError is a panic recovered from a task: the value passed to panic and
+// the stack where it happened. Its Error method is one line; Unwrap returns the
+// value when it is an error.
+type PanicError = panics.Error
+
+var (
+	// ErrClosed is returned by Submit, TrySubmit and Group.Submit once Shutdown
+	// or Close has been called, including to a Submit that was waiting for room
+	// at that moment.
+	ErrClosed = errors.New("workerpool: closed")
+	// ErrQueueFull is returned by TrySubmit when no worker is free and the
+	// queue has no room.
+	ErrQueueFull = errors.New("workerpool: queue full")
+)
+
+// Pool runs tasks on at most Workers goroutines, with a bounded queue of
+// accepted tasks in front of them.
+//
+// Workers are started on demand, one per accepted task until the limit is
+// reached, and a worker that finds the queue empty exits: a Pool with no work
+// has no goroutines, and creating one is cheap. Tasks start in the order they
+// were accepted.
+//
+// A Pool must be ended with Shutdown or Close (or both) when it is no longer
+// needed, so that nothing can be submitted to it any more and its running
+// tasks are waited for. It is safe for concurrent use.
+type Pool struct {
+	ctx     context.Context // the context of tasks submitted without one of their own
+	cancel  context.CancelFunc
+	killed  atomic.Bool // set by Close: tasks not yet started are skipped
+	handler func(error)
+	qcap    int
+
+	mu      sync.Mutex
+	size    int // the most workers allowed to run at once
+	active  int // live worker goroutines
+	running int // tasks taken by a worker and not yet recorded as finished
+	state   int
+	queue   ring
+	waiters waitList
+	workers map[*worker]struct{} // so that Close can cancel what they run
+	idle    chan struct{}        // closed when active drops to 0, made by whoever waits for that
+	stats   Stats                // counters only; the gauges are filled in by Stats()
+}
+
+// idleSpins is how many times a worker that finds the queue empty yields
+// before it retires.
+const idleSpins = 2
+
+const (
+	open     = iota
+	draining // Shutdown: no intake, the queue still runs
+	closed   // Close: no intake, queue dropped, running tasks cancelled
+)
+
+// Stats is a snapshot of a Pool. Once nothing is queued or running,
+// Submitted == Completed + Failed + Panicked + Skipped.
+type Stats struct {
+	Workers int // the most tasks that may run at once, as set by New or Resize
+	Active  int // worker goroutines alive now; 0 when the pool has no work
+	Running int // tasks being run now
+	Queued  int // accepted tasks waiting for a worker
+	Waiting int // Submit calls blocked for room in the queue
+
+	Submitted uint64 // tasks accepted by Submit, TrySubmit and Group.Submit
+	Completed uint64 // tasks that returned nil
+	Failed    uint64 // tasks that returned an error
+	Panicked  uint64 // tasks that panicked (or called runtime.Goexit)
+	Skipped   uint64 // accepted tasks never run: their context ended first, or Close dropped them
+
+	HandlerPanicked uint64 // panics recovered from the error handler
+}
+
+// job is one accepted task. Exactly one of fn and gt is set.
+type job struct {
+	ctx    context.Context
+	cancel context.CancelFunc // releases ctx when it was derived for this task; nil for the pool's own ctx
+	fn     func(context.Context) error
+	gt     groupTask
+}
+
+// groupTask is a task of a Group: it reports to the group, not to the pool's
+// error handler.
+type groupTask interface {
+	start() bool // false: the group is done, do not run
+	run(ctx context.Context) error
+	finish(err error) // after run, with its error or *PanicError
+	skip()            // never run
+}
+
+type worker struct {
+	cancel    context.CancelFunc // of the task it runs, for Close
+	inHandler bool               // for runtime.Goexit accounting
+}
+
+type outcome uint8
+
+const (
+	completed outcome = iota
+	failed
+	panicked
+	skipped
+)
+
+// New returns a Pool that runs at most workers tasks at once. It starts no
+// goroutine. New panics if workers <= 0.
+func New(workers int, opts ...Option) *Pool {
+	if workers <= 0 {
+		panic(fmt.Sprintf("workerpool: New called with workers <= 0: %d", workers))
+	}
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	if !c.queueSizeSet {
+		c.queueSize = workers
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Pool{
+		ctx:     ctx,
+		cancel:  cancel,
+		handler: c.handler,
+		qcap:    c.queueSize,
+		size:    workers,
+		workers: make(map[*worker]struct{}),
+	}
+}
+
+// Submit hands task to the pool. It returns nil once the task is accepted:
+// given to a worker or put in the queue. When the queue is full it waits for
+// room until ctx is done (then it returns ctx.Err() and the task is not
+// accepted) or the pool is shut down (then ErrClosed). After Shutdown or Close
+// it returns ErrClosed; with ctx already done it returns ctx.Err() at once.
+//
+// The task runs with a context that carries ctx's values and deadline and is
+// cancelled when ctx is or when Close is called. If that context is done by
+// the time a worker takes the task, the task is skipped: not run, counted in
+// Stats.Skipped, not reported to the error handler (it has no error of its
+// own, and after Close that would flood the handler). Its error or panic goes
+// to the error handler. Submit panics if task is nil.
+func (p *Pool) Submit(ctx context.Context, task func(context.Context) error) error {
+	if task == nil {
+		panic("workerpool: Submit called with nil task")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return p.submit(ctx, p.newJob(ctx, task, nil), true)
+}
+
+// TrySubmit is Submit without waiting: when no worker is free and the queue is
+// full it returns ErrQueueFull at once. The task's context is cancelled by
+// Close only. TrySubmit panics if task is nil.
+func (p *Pool) TrySubmit(task func(context.Context) error) error {
+	if task == nil {
+		panic("workerpool: TrySubmit called with nil task")
+	}
+	return p.submit(p.ctx, job{ctx: p.ctx, fn: task}, false)
+}
+
+// newJob gives the task a context of its own that Close can cancel, unless
+// ctx carries nothing (Background, TODO): then the pool's context serves, at
+// no cost, since it is cancelled by Close too.
+func (p *Pool) newJob(ctx context.Context, fn func(context.Context) error, gt groupTask) job {
+	if ctx == context.Background() || ctx == context.TODO() {
+		return job{ctx: p.ctx, fn: fn, gt: gt}
+	}
+	tctx, cancel := context.WithCancel(ctx)
+	return job{ctx: tctx, cancel: cancel, fn: fn, gt: gt}
+}
+
+// submit accepts j or says why not; a refused j's context is released.
+func (p *Pool) submit(ctx context.Context, j job, wait bool) error {
+	p.mu.Lock()
+	if p.state != open {
+		p.mu.Unlock()
+		j.release()
+		return ErrClosed
+	}
+	// While workers are below the limit the queue is empty (see next), so
+	// starting a worker for j keeps tasks in order.
+	if p.active < p.size {
+		p.stats.Submitted++
+		w := p.startLocked(j)
+		p.mu.Unlock()
+		go p.work(w, j)
+		return nil
+	}
+	if p.queue.len() < p.qcap {
+		p.stats.Submitted++
+		p.queue.push(j, p.qcap)
+		p.mu.Unlock()
+		return nil
+	}
+	if !wait {
+		p.mu.Unlock()
+		j.release()
+		return ErrQueueFull
+	}
+	w := newWaiter(j)
+	p.waiters.pushBack(w)
+	p.mu.Unlock()
+
+	var err error
+	select {
+	case <-w.ready:
+		err = w.err
+	case <-ctx.Done():
+		p.mu.Lock()
+		if w.settled {
+			err = w.err // admitted or refused as ctx ended: that outcome stands
+		} else {
+			p.waiters.remove(w)
+			err = ctx.Err()
+		}
+		p.mu.Unlock()
+	}
+	if err != nil {
+		w.j.release()
+	}
+	return err
+}
+
+// startLocked counts a new worker that will run j first.
+func (p *Pool) startLocked(j job) *worker {
+	p.active++
+	p.running++
+	w := &worker{cancel: j.cancel}
+	p.workers[w] = struct{}{}
+	return w
+}
+
+func (j *job) release() {
+	if j.cancel != nil {
+		j.cancel()
+	}
+}
+
+// take removes the next task to run: the head of the queue (letting the first
+// blocked Submit into the room it leaves), or else, with no queue, the task of
+// the first blocked Submit. p.mu is held.
+func (p *Pool) take() (job, bool) {
+	if p.queue.len() > 0 {
+		j := p.queue.pop()
+		if w := p.waiters.popFront(); w != nil {
+			p.queue.push(w.j, p.qcap)
+			p.admitLocked(w)
+		}
+		return j, true
+	}
+	if w := p.waiters.popFront(); w != nil {
+		j := w.j
+		p.admitLocked(w)
+		return j, true
+	}
+	return job{}, false
+}
+
+func (p *Pool) admitLocked(w *waiter) {
+	p.stats.Submitted++
+	w.j = job{}
+	w.settle(nil)
+}
+
+// next records nothing; it hands worker w its next task, or retires w when
+// there is none, the pool is closed, or the pool has shrunk below its
+// workers. p.mu is held.
+func (p *Pool) next(w *worker) (job, bool) {
+	w.cancel = nil
+	// Workers only retire with an empty queue or above the limit, so a
+	// non-empty queue always has p.size workers draining it.
+	for spin := 0; p.state != closed && p.active <= p.size; spin++ {
+		if j, ok := p.take(); ok {
+			p.running++
+			w.cancel = j.cancel
+			return j, true
+		}
+		if spin == idleSpins || p.state != open {
+			break
+		}
+		// Under a steady stream the queue is often empty only for the moment
+		// a just-admitted Submit needs to come back with its next task:
+		// yield once or twice before retiring rather than pay for a new
+		// goroutine a moment later.
+		p.mu.Unlock()
+		runtime.Gosched()
+		p.mu.Lock()
+	}
+	p.active--
+	delete(p.workers, w)
+	if p.active == 0 && p.idle != nil {
+		close(p.idle)
+		p.idle = nil
+	}
+	return job{}, false
+}
+
+// work is a worker goroutine: it runs j, then whatever next gives it.
+func (p *Pool) work(w *worker, j job) {
+	normal := false
+	defer func() {
+		if !normal {
+			p.goexit(w, j)
+		}
+	}()
+	for {
+		o := p.run(w, &j)
+		p.mu.Lock()
+		p.record(o)
+		var ok bool
+		j, ok = p.next(w)
+		p.mu.Unlock()
+		if !ok {
+			normal = true
+			return
+		}
+	}
+}
+
+// record counts a finished task. p.mu is held.
+func (p *Pool) record(o outcome) {
+	p.running--
+	switch o {
+	case completed:
+		p.stats.Completed++
+	case failed:
+		p.stats.Failed++
+	case panicked:
+		p.stats.Panicked++
+	case skipped:
+		p.stats.Skipped++
+	}
+}
+
+// run runs one task unless its context is already done, and reports its
+// error.
+func (p *Pool) run(w *worker, j *job) outcome {
+	defer j.release()
+	if j.gt != nil {
+		if !j.gt.start() {
+			j.gt.skip()
+			return skipped
+		}
+	} else if j.cancel == nil {
+		if p.killed.Load() {
+			return skipped
+		}
+	} else if j.ctx.Err() != nil {
+		return skipped
+	}
+	o, err := call(j)
+	if j.gt != nil {
+		j.gt.finish(err)
+	} else if err != nil && p.handler != nil {
+		p.handle(w, err)
+	}
+	return o
+}
+
+// call runs the task, turning a panic into a *PanicError.
+func call(j *job) (o outcome, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			o, err = panicked, panics.New(v)
+		}
+	}()
+	if j.gt != nil {
+		err = j.gt.run(j.ctx)
+	} else {
+		err = j.fn(j.ctx)
+	}
+	if err != nil {
+		return failed, err
+	}
+	return completed, nil
+}
+
+func (p *Pool) handle(w *worker, err error) {
+	w.inHandler = true
+	if perr := panics.Try(func() { p.handler(err) }); perr != nil {
+		p.mu.Lock()
+		p.stats.HandlerPanicked++
+		p.mu.Unlock()
+	}
+	w.inHandler = false
+}
+
+// goexit keeps the books when a task (or the error handler) ends the worker
+// goroutine with runtime.Goexit: the task counts as panicked, its waiter
+// hears about it, and the worker's job passes to a new goroutine.
+func (p *Pool) goexit(w *worker, j job) {
+	j.release()
+	if !w.inHandler {
+		perr := panics.New("workerpool: task called runtime.Goexit")
+		if j.gt != nil {
+			j.gt.finish(perr)
+		} else if p.handler != nil {
+			p.handle(w, perr)
+		}
+	}
+	w.inHandler = false
+	p.mu.Lock()
+	p.record(panicked)
+	nj, ok := p.next(w)
+	p.mu.Unlock()
+	if ok {
+		go p.work(w, nj)
+	}
+}
+
+// Resize sets the most tasks that may run at once. Growing starts workers for
+// queued tasks at once; shrinking cancels nothing: workers above the new size
+// retire as their tasks finish. Resize panics if workers <= 0.
+func (p *Pool) Resize(workers int) {
+	if workers <= 0 {
+		panic(fmt.Sprintf("workerpool: Resize called with workers <= 0: %d", workers))
+	}
+	type start struct {
+		w *worker
+		j job
+	}
+	var starts []start
+	p.mu.Lock()
+	p.size = workers
+	for p.state != closed && p.active < p.size {
+		j, ok := p.take()
+		if !ok {
+			break
+		}
+		starts = append(starts, start{p.startLocked(j), j})
+	}
+	p.mu.Unlock()
+	for _, s := range starts {
+		go p.work(s.w, s.j)
+	}
+}
+
+// Stats returns a snapshot of the pool's gauges and counters.
+func (p *Pool) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.stats
+	s.Workers = p.size
+	s.Active = p.active
+	s.Running = p.running
+	s.Queued = p.queue.len()
+	s.Waiting = p.waiters.n
+	return s
+}
+
+// Shutdown stops intake (Submit calls waiting for room return ErrClosed),
+// lets the workers run every queued task, and waits for them to finish. If
+// ctx is done first it does what Close does and returns ctx.Err(). Calling it
+// again, or after Close, waits again and is harmless.
+func (p *Pool) Shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	if p.state == open {
+		p.state = draining
+		p.refuseWaitersLocked()
+	}
+	idle := p.idleLocked()
+	p.mu.Unlock()
+	if idle == nil {
+		p.cancel()
+		return nil
+	}
+	select {
+	case <-idle:
+		p.cancel()
+		return nil
+	case <-ctx.Done():
+		_ = p.Close()
+		return ctx.Err()
+	}
+}
+
+// Close stops intake (Submit calls waiting for room return ErrClosed),
+// cancels the contexts of running tasks, drops the queued ones (counted in
+// Stats.Skipped) and waits for the running ones to return. A task that
+// ignores its context holds Close up. Calling it again is harmless. It always
+// returns nil; the error is there to satisfy io.Closer.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	var dropped []job
+	if p.state != closed {
+		p.state = closed
+		p.killed.Store(true)
+		p.cancel()
+		p.refuseWaitersLocked()
+		for w := range p.workers {
+			if w.cancel != nil {
+				w.cancel()
+			}
+		}
+		for p.queue.len() > 0 {
+			dropped = append(dropped, p.queue.pop())
+		}
+		p.stats.Skipped += uint64(len(dropped))
+	}
+	idle := p.idleLocked()
+	p.mu.Unlock()
+	for i := range dropped {
+		dropped[i].release()
+		if gt := dropped[i].gt; gt != nil {
+			gt.skip()
+		}
+	}
+	if idle != nil {
+		<-idle
+	}
+	return nil
+}
+
+// idleLocked returns a channel closed once no worker is left, or nil when
+// none is left already. p.mu is held.
+func (p *Pool) idleLocked() chan struct{} {
+	if p.active == 0 {
+		return nil
+	}
+	if p.idle == nil {
+		p.idle = make(chan struct{})
+	}
+	return p.idle
+}
+
+func (p *Pool) refuseWaitersLocked() {
+	for w := p.waiters.popFront(); w != nil; w = p.waiters.popFront() {
+		w.settle(ErrClosed)
+	}
+}
