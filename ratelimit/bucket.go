@@ -86,6 +86,28 @@ func (b *bucket) cancel(r *rule, now int64, bk booking, n int) {
 	b.tat = b.tat.sub(give)
 }
 
+// delay returns how long from now until take(n) would pass, without taking:
+// 0 if now, maxAhead if never.
+func (b *bucket) delay(r *rule, now int64, n int) int64 {
+	switch r.kind {
+	case unlimited:
+		return 0
+	case frozen:
+		if b.tokens >= float64(n) {
+			return 0
+		}
+		return maxAhead
+	}
+	if n > r.burst {
+		return maxAhead
+	}
+	base := b.tat
+	if base.ns < now {
+		base = fixed{ns: now}
+	}
+	return max(base.add(r.every.mul(n)).sub(r.tau).ceil()-now, 0)
+}
+
 // tokensAt returns the tokens available at now; negative when bookings wait.
 func (b *bucket) tokensAt(r *rule, now int64) float64 {
 	switch r.kind {

@@ -131,6 +131,28 @@ func (k *Keyed[K]) Wait(ctx context.Context, key K) error {
 	})
 }
 
+// Delay returns how long from now until Allow(key) would pass, without
+// taking anything or making an entry for key: 0 if it would pass now,
+// InfDuration if it never will (Limit 0 with the burst spent, or burst 0).
+// Use it for a Retry-After header after Allow said no.
+func (k *Keyed[K]) Delay(key K) time.Duration {
+	now := k.now()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var d int64
+	if e := k.m[key]; e != nil {
+		d = e.b.delay(&k.rule, now, 1)
+	} else {
+		var b bucket
+		b.fill(&k.rule, now)
+		d = b.delay(&k.rule, now, 1)
+	}
+	if d >= maxAhead {
+		return InfDuration
+	}
+	return time.Duration(d)
+}
+
 // Len returns the number of keys held, including idle ones not dropped yet.
 func (k *Keyed[K]) Len() int {
 	k.mu.Lock()

@@ -195,3 +195,25 @@ func TestKeyedAllowDoesNotAllocate(t *testing.T) {
 	ki.Allow(1)
 	require.Zero(t, testing.AllocsPerRun(1000, func() { ki.Allow(1) }))
 }
+
+func TestKeyedDelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := ratelimit.NewKeyed[string](10, 2)
+		require.Zero(t, k.Delay("new"))
+		require.Zero(t, k.Len(), "Delay makes no entry")
+		require.True(t, k.Allow("a"))
+		require.Zero(t, k.Delay("a"))
+		require.True(t, k.Allow("a"))
+		require.Equal(t, 100*time.Millisecond, k.Delay("a"))
+		time.Sleep(30 * time.Millisecond)
+		require.Equal(t, 70*time.Millisecond, k.Delay("a"))
+		require.False(t, k.Allow("a"), "Delay took nothing")
+
+		frozen := ratelimit.NewKeyed[string](0, 1)
+		require.Zero(t, frozen.Delay("a"))
+		require.True(t, frozen.Allow("a"))
+		require.Equal(t, ratelimit.InfDuration, frozen.Delay("a"))
+		require.Equal(t, ratelimit.InfDuration, ratelimit.NewKeyed[string](10, 0).Delay("a"))
+		require.Zero(t, ratelimit.NewKeyed[string](ratelimit.Inf, 0).Delay("a"))
+	})
+}

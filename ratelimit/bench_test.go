@@ -1,0 +1,67 @@
+package ratelimit_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/weavego/weave/ratelimit"
+)
+
+// highLimit admits nearly every call, so the benchmarks measure the admit path.
+const highLimit = ratelimit.Limit(1e12)
+
+func BenchmarkAllow(b *testing.B) {
+	l := ratelimit.New(highLimit, 1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Allow()
+	}
+}
+
+func BenchmarkAllowDenied(b *testing.B) {
+	l := ratelimit.New(0, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Allow()
+	}
+}
+
+func BenchmarkAllowParallel(b *testing.B) {
+	l := ratelimit.New(highLimit, 1000)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			l.Allow()
+		}
+	})
+}
+
+func BenchmarkKeyedAllow(b *testing.B) {
+	k := ratelimit.NewKeyed[string](highLimit, 1000)
+	keys := make([]string, 1024)
+	for i := range keys {
+		keys[i] = "10.0.0." + strconv.Itoa(i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		k.Allow(keys[i&1023])
+		i++
+	}
+}
+
+func BenchmarkKeyedAllowParallel(b *testing.B) {
+	k := ratelimit.NewKeyed[string](highLimit, 1000)
+	keys := make([]string, 1024)
+	for i := range keys {
+		keys[i] = "10.0.0." + strconv.Itoa(i)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			k.Allow(keys[i&1023])
+			i++
+		}
+	})
+}
