@@ -21,14 +21,15 @@
 // also while Recv is blocked. Every value is delivered exactly once, ready
 // channels take turns, and a closed channel is reported once and dropped.
 //
-// A small set (up to a few hundred channels) is served by Recv itself: it
-// polls the channels without blocking and, if none is ready, blocks in one
-// reflect.Select; no goroutine runs. A larger set is split into shards of a
-// few hundred channels, each served by one goroutine that hands values to
-// Recv, so the cost of a value does not grow with the size of the set and
-// reflect.Select's limit of 65536 cases never applies. Close ends those
-// goroutines; they also stop by themselves as their channels close or are
-// removed.
+// A small set (up to about a hundred channels) is served by Recv itself:
+// it polls the channels without blocking and, if none is ready, blocks in
+// one reflect.Select; no goroutine runs. A larger set is split into shards
+// of about a hundred channels, each served by one goroutine that hands
+// values to Recv, so the cost of a value does not grow with the size of the
+// set and reflect.Select's limit of 65536 cases never applies. Close ends
+// those goroutines; they also stop by themselves as their channels close or
+// are removed, and the set returns to the goroutine-free strategy when it
+// shrinks.
 //
 // When to use: a consumer of a changing population of producers — client
 // connections, subscriptions, workers — each with its own channel. When

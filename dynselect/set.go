@@ -36,9 +36,9 @@ type Event[K comparable, T any] struct {
 // reflect.Select's limit of 65536 cases never applies. smallBelow leaves a
 // gap so that a set hovering around the limit does not switch back and forth.
 const (
-	largeAbove = 256
-	smallBelow = 128
-	shardSize  = 256
+	largeAbove = 128
+	smallBelow = 64
+	shardSize  = 128
 )
 
 // entry is one channel in the set.
