@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/weavego/weave/ratelimit"
 )
@@ -37,7 +38,7 @@ func BenchmarkAllowParallel(b *testing.B) {
 }
 
 func BenchmarkKeyedAllow(b *testing.B) {
-	k := ratelimit.NewKeyed[string](highLimit, 1000)
+	k := ratelimit.NewKeyed[string](highLimit, 1000, ratelimit.WithIdleTTL(time.Hour))
 	keys := make([]string, 1024)
 	for i := range keys {
 		keys[i] = "10.0.0." + strconv.Itoa(i)
@@ -51,7 +52,7 @@ func BenchmarkKeyedAllow(b *testing.B) {
 }
 
 func BenchmarkKeyedAllowParallel(b *testing.B) {
-	k := ratelimit.NewKeyed[string](highLimit, 1000)
+	k := ratelimit.NewKeyed[string](highLimit, 1000, ratelimit.WithIdleTTL(time.Hour))
 	keys := make([]string, 1024)
 	for i := range keys {
 		keys[i] = "10.0.0." + strconv.Itoa(i)

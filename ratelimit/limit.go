@@ -117,8 +117,8 @@ const maxSpan = 1 << 61
 type kind uint8
 
 const (
-	finite    kind = iota // one token every rule.every
-	frozen                // no refill: Limit 0, or so slow that burst would take over maxSpan
+	frozen    kind = iota // no refill: Limit 0, or so slow that burst would take over maxSpan
+	finite                // one token every rule.every
 	unlimited             // Inf: every request passes
 )
 

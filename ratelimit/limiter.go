@@ -13,14 +13,14 @@ import (
 var ErrExceedsBurst = errors.New("ratelimit: n exceeds burst")
 
 // ErrWouldExceedDeadline is returned at once by Wait and WaitN, with no
-// tokens taken, when the wait would end after ctx's deadline, or would never
-// end (Limit 0 and too few tokens left).
+// tokens taken, when the wait would not end before ctx's deadline, or would
+// never end (Limit 0 and too few tokens left).
 var ErrWouldExceedDeadline = errors.New("ratelimit: wait would exceed context deadline")
 
 // A Limiter admits events at a limit rate with bursts of up to burst events.
 // It starts full and refills continuously; nothing runs in the background:
 // the tokens are computed from the clock when asked. A Limiter is safe for
-// concurrent use; make one with New.
+// concurrent use. Make one with New: the zero Limiter admits nothing.
 type Limiter struct {
 	epoch time.Time // the limiter clock counts nanoseconds since epoch, monotonic
 
@@ -96,7 +96,8 @@ func (l *Limiter) Wait(ctx context.Context) error {
 // an error and takes none:
 //   - ctx's error at once if ctx is already done;
 //   - ErrExceedsBurst at once if n exceeds the burst (and the limit is not Inf);
-//   - ErrWouldExceedDeadline at once if the wait would end after ctx's deadline;
+//   - ErrWouldExceedDeadline at once if the wait would not end before ctx's
+//     deadline;
 //   - ctx's error when ctx is done while waiting: the tokens are given back,
 //     as far as waiters that came later have not planned on them.
 //
@@ -127,13 +128,15 @@ func (l *Limiter) WaitN(ctx context.Context, n int) error {
 	})
 }
 
-// maxWaitOf returns how long ctx allows waiting, in nanoseconds.
+// maxWaitOf returns how long ctx allows waiting, in nanoseconds. A wait must
+// end before the deadline, not at it: at the deadline ctx is done, and which
+// of the two a select would see first is a coin toss.
 func maxWaitOf(ctx context.Context) int64 {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		return maxAhead
 	}
-	return int64(time.Until(deadline))
+	return int64(time.Until(deadline)) - 1
 }
 
 // sleep waits d for a reservation, or calls cancel and returns ctx's error
@@ -163,12 +166,13 @@ func (l *Limiter) cancel(gen uint64, bk booking, n int) {
 }
 
 // A Reservation holds tokens booked by Reserve: act after Delay, or Cancel.
+// Its methods are safe for concurrent use.
 type Reservation struct {
 	lim  *Limiter
 	n    int
 	gen  uint64
 	bk   booking
-	done bool // cancelled
+	done bool // cancelled; guarded by lim.mu
 }
 
 // Reserve books n tokens now and returns when they may be used, without
@@ -213,11 +217,17 @@ func (r *Reservation) Delay() time.Duration {
 // reservation gives nothing back: the change already counted those tokens
 // as used.
 func (r *Reservation) Cancel() {
-	if !r.bk.ok || r.done {
+	if !r.bk.ok {
 		return
 	}
+	l := r.lim
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !r.done && r.gen == l.gen {
+		l.b.cancel(&l.rule, now, r.bk, r.n)
+	}
 	r.done = true
-	r.lim.cancel(r.gen, r.bk, r.n)
 }
 
 // SetLimit changes the limit from now on. The tokens earned at the old limit

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -175,6 +176,13 @@ func TestBadInputPanics(t *testing.T) {
 	require.Equal(t, 1.0, l.Tokens())
 }
 
+func TestZeroLimiterAdmitsNothing(t *testing.T) {
+	var l ratelimit.Limiter
+	require.False(t, l.Allow())
+	require.False(t, l.Reserve(1).OK())
+	require.Zero(t, l.Tokens())
+}
+
 func TestZeroN(t *testing.T) {
 	l := ratelimit.New(0, 0)
 	require.True(t, l.AllowN(0))
@@ -295,9 +303,13 @@ func TestWaitDeadlineThatFitsSucceeds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := ratelimit.New(10, 1)
 		require.True(t, l.Allow())
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond+1)
 		defer cancel()
 		require.NoError(t, l.Wait(ctx))
+		// Ending at the deadline is not before it.
+		ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		require.ErrorIs(t, l.Wait(ctx), ratelimit.ErrWouldExceedDeadline)
 	})
 }
 
@@ -460,4 +472,83 @@ func TestErrorsArePrefixed(t *testing.T) {
 	err := l.WaitN(context.Background(), 2)
 	require.True(t, errors.Is(err, ratelimit.ErrExceedsBurst))
 	require.Contains(t, err.Error(), "n=2, burst=1")
+}
+
+// TestMixedUseNeverExceedsTheRate has goroutines Allow, Wait, and give up
+// waiting at their deadlines or by cancelling, and then checks every window
+// between two admitted events: n events in a window of length d must satisfy
+// n <= burst + rate·d (cancelled waits must not have handed out extra).
+func TestMixedUseNeverExceedsTheRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const rate, burst, workers, rounds = 100, 2, 8, 40
+		l := ratelimit.New(rate, burst)
+		var (
+			mu    sync.Mutex
+			times []time.Duration
+			wg    sync.WaitGroup
+		)
+		start := time.Now()
+		admitted := func() {
+			mu.Lock()
+			times = append(times, time.Since(start))
+			mu.Unlock()
+		}
+		for w := range workers {
+			wg.Go(func() {
+				seed := uint32(w*7919 + 1)
+				rnd := func(n uint32) uint32 { // xorshift: deterministic per worker
+					seed ^= seed << 13
+					seed ^= seed >> 17
+					seed ^= seed << 5
+					return seed % n
+				}
+				for range rounds {
+					switch rnd(4) {
+					case 0:
+						if l.Allow() {
+							admitted()
+						}
+					case 1:
+						ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rnd(80))*time.Millisecond)
+						if l.Wait(ctx) == nil {
+							admitted()
+						}
+						cancel()
+					case 2:
+						ctx, cancel := context.WithCancel(context.Background())
+						after := time.Duration(rnd(30)) * time.Millisecond
+						cancelled := make(chan struct{})
+						go func() {
+							time.Sleep(after)
+							cancel()
+							close(cancelled)
+						}()
+						if l.Wait(ctx) == nil {
+							admitted()
+						}
+						<-cancelled
+					default:
+						if r := l.Reserve(1); r.Delay() > 20*time.Millisecond {
+							r.Cancel()
+						} else {
+							time.Sleep(r.Delay())
+							admitted()
+						}
+					}
+					time.Sleep(time.Duration(rnd(10)) * time.Millisecond)
+				}
+			})
+		}
+		wg.Wait()
+		require.NotEmpty(t, times)
+		slices.Sort(times)
+		for i := range times {
+			for j := i; j < len(times); j++ {
+				n := j - i + 1
+				allowed := burst + int(int64(times[j]-times[i])*rate/int64(time.Second))
+				require.LessOrEqual(t, n, allowed, "%d events in [%v, %v]", n, times[i], times[j])
+			}
+		}
+		t.Logf("%d events admitted in %v", len(times), time.Since(start))
+	})
 }
