@@ -1,6 +1,7 @@
 package ratelimit_test
 
 import (
+	"context"
 	"strconv"
 	"testing"
 	"time"
@@ -65,4 +66,14 @@ func BenchmarkKeyedAllowParallel(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// Wait when a token is there: no timer, no allocation.
+func BenchmarkWaitReady(b *testing.B) {
+	l := ratelimit.New(highLimit, 1000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = l.Wait(ctx)
+	}
 }

@@ -10,12 +10,15 @@ import (
 // Keyed is a set of limiters, one per key (a client IP, a user ID), all with
 // the same limit and burst. A key's limiter is made, full, on first use.
 //
-// Keys are forgotten lazily, with no goroutine: each call looks at a couple
-// of keys and drops one whose bucket has refilled to full and that has not
-// been used for the idle TTL. A full bucket is what a new key gets, so
-// dropping it never lets a client through sooner. With WithMaxKeys, adding a
-// key to a full set drops the least recently used key even if its bucket is
-// not full; that key starts again with a full burst if it comes back.
+// Keys are forgotten lazily, with no goroutine: each call looks at the next
+// two keys of a walk over all of them and drops those whose bucket has
+// refilled to full and that have not been used for the idle TTL. A full
+// bucket is what a new key gets, so dropping it never lets a client through
+// sooner; for the same reason, at Limit 0 a key that has spent tokens is
+// never dropped for idleness. With WithMaxKeys, adding a key to a full set
+// drops the least recently used key even if its bucket is not full: that key
+// starts again with a full burst if it comes back, and a Wait in progress
+// for it keeps its place but can no longer give its token back.
 //
 // Keyed is safe for concurrent use; make one with NewKeyed.
 type Keyed[K comparable] struct {
@@ -102,9 +105,10 @@ func (k *Keyed[K]) Allow(key K) bool {
 }
 
 // Wait blocks until one event for key may happen, with the same rules and
-// errors as Limiter.WaitN: ctx's error (tokens given back when cancelled
+// errors as Limiter.WaitN: ctx's error (the token given back when cancelled
 // while waiting), ErrExceedsBurst when the burst is 0, ErrWouldExceedDeadline
-// at once when the wait would outlast ctx's deadline.
+// at once when the wait would not end before ctx's deadline. Waiters for one
+// key are served in the order they called.
 func (k *Keyed[K]) Wait(ctx context.Context, key K) error {
 	if err := ctx.Err(); err != nil {
 		return err

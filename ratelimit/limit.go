@@ -9,6 +9,8 @@ import (
 )
 
 // Limit is a rate of events per second. It must not be negative or NaN.
+// A limit so low that refilling the burst would take over 70 years behaves
+// as 0; one so high that a token costs under 2^-64 ns behaves as Inf.
 type Limit float64
 
 // Inf is the limit that admits every request at once, whatever n and burst.

@@ -462,6 +462,8 @@ func TestAllowDoesNotAllocate(t *testing.T) {
 	require.Zero(t, testing.AllocsPerRun(1000, func() { l.AllowN(3) }))
 	denied := ratelimit.New(0, 0)
 	require.Zero(t, testing.AllocsPerRun(1000, func() { denied.Allow() }))
+	ctx := context.Background()
+	require.Zero(t, testing.AllocsPerRun(1000, func() { _ = l.Wait(ctx) }), "Wait with a token ready")
 }
 
 func TestErrorsArePrefixed(t *testing.T) {
