@@ -113,28 +113,29 @@ func (s *Subscription[T]) offer(msg Message[T]) outcome {
 	if !s.acquire() {
 		return skipped
 	}
-	defer s.release()
 	select {
 	case s.ch <- msg:
+		s.release()
 		return sent
 	default:
 	}
+	out := skipped
 	switch s.policy {
 	case Block:
-		return wouldBlock
+		out = wouldBlock
 	case DropOldest:
-		return s.replaceOldest(msg)
+		out = s.replaceOldest(msg)
 	case Disconnect:
 		s.dropped.Add(1)
 		if s.end(ErrSlowConsumer) {
 			// Removal takes the bus lock; it is not held while sending.
 			s.bus.remove(s)
 		}
-		return skipped
 	default: // DropNewest
 		s.dropped.Add(1)
-		return skipped
 	}
+	s.release()
+	return out
 }
 
 // replaceOldest makes room by discarding queued messages. The receiver and
