@@ -465,3 +465,46 @@ func TestInterfaceValues(t *testing.T) {
 		require.ErrorIs(t, ev.Value, context.Canceled)
 	})
 }
+
+// TestRemoveRacesRecv hands a value to a blocked Recv and removes its
+// channel at once: the value must come out exactly once, either from Recv
+// or as leftover, whichever side wins.
+func TestRemoveRacesRecv(t *testing.T) {
+	for _, n := range []int{1, largeAbove + 1} {
+		t.Run(fmt.Sprint("n=", n), func(t *testing.T) {
+			fromRecv, fromLeftover := 0, 0
+			for range 50 {
+				s := New[int, int]()
+				chs := make([]chan int, n)
+				for i := range chs {
+					chs[i] = make(chan int)
+					require.NoError(t, s.Add(i, chs[i]))
+				}
+				got := make(chan Event[int, int], 1)
+				go func() {
+					ev, err := s.Recv(context.Background())
+					if err == nil {
+						got <- ev
+					}
+					close(got)
+				}()
+				chs[0] <- 42 // taken by the blocked Recv (or its shard)
+				leftover, ok := s.Remove(0)
+				require.True(t, ok)
+				s.Close()
+				ev, received := <-got
+				switch {
+				case received && len(leftover) == 0:
+					require.Equal(t, 42, ev.Value)
+					fromRecv++
+				case !received && len(leftover) == 1:
+					require.Equal(t, []int{42}, leftover)
+					fromLeftover++
+				default:
+					t.Fatalf("received %v (%v) and leftover %v", received, ev, leftover)
+				}
+			}
+			t.Logf("from Recv %d, from leftover %d", fromRecv, fromLeftover)
+		})
+	}
+}
