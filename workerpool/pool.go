@@ -22,7 +22,7 @@ var (
 	// at that moment.
 	ErrClosed = errors.New("workerpool: closed")
 	// ErrQueueFull is returned by TrySubmit when no worker is free and the
-	// queue has no room.
+	// queue has no room for the task.
 	ErrQueueFull = errors.New("workerpool: queue full")
 )
 
@@ -31,8 +31,8 @@ var (
 //
 // Workers are started on demand, one per accepted task until the limit is
 // reached, and a worker that finds the queue empty exits: a Pool with no work
-// has no goroutines, and creating one is cheap. Tasks start in the order they
-// were accepted.
+// has no goroutines, and creating one is cheap. Workers take tasks in the
+// order they were accepted.
 //
 // A Pool must be ended with Shutdown or Close (or both) when it is no longer
 // needed, so that nothing can be submitted to it any more and its running
@@ -51,14 +51,17 @@ type Pool struct {
 	state   int
 	queue   ring
 	waiters waitList
-	workers map[*worker]struct{} // so that Close can cancel what they run
-	idle    chan struct{}        // closed when active drops to 0, made by whoever waits for that
-	stats   Stats                // counters only; the gauges are filled in by Stats()
+	workers workerList // live workers, so that Close can cancel what they run
+	spare   *worker    // retired workers' structs, linked by next, for reuse
+	spareW  *waiter    // settled waiters, linked by next, for reuse
+	nspareW int
+	idle    chan struct{} // closed when active drops to 0, made by whoever waits for that
+	stats   Stats         // counters only; the gauges are filled in by Stats()
 }
 
 // idleSpins is how many times a worker that finds the queue empty yields
 // before it retires.
-const idleSpins = 2
+const idleSpins = 1
 
 const (
 	open     = iota
@@ -102,8 +105,9 @@ type groupTask interface {
 }
 
 type worker struct {
-	cancel    context.CancelFunc // of the task it runs, for Close
-	inHandler bool               // for runtime.Goexit accounting
+	cancel     context.CancelFunc // of the task it runs, for Close
+	inHandler  bool               // for runtime.Goexit accounting
+	prev, next *worker
 }
 
 type outcome uint8
@@ -135,7 +139,6 @@ func New(workers int, opts ...Option) *Pool {
 		handler: c.handler,
 		qcap:    c.queueSize,
 		size:    workers,
-		workers: make(map[*worker]struct{}),
 	}
 }
 
@@ -144,6 +147,11 @@ func New(workers int, opts ...Option) *Pool {
 // room until ctx is done (then it returns ctx.Err() and the task is not
 // accepted) or the pool is shut down (then ErrClosed). After Shutdown or Close
 // it returns ErrClosed; with ctx already done it returns ctx.Err() at once.
+//
+// Waiting Submits are let in in arrival order, ahead of any later Submit or
+// TrySubmit, and in batches: once the workers have taken the queue down to
+// half, as many as fit. A producer that outruns the workers thus parks once
+// per several tasks rather than once per task.
 //
 // The task runs with a context that carries ctx's values and deadline and is
 // cancelled when ctx is or when Close is called. If that context is done by
@@ -155,15 +163,26 @@ func (p *Pool) Submit(ctx context.Context, task func(context.Context) error) err
 	if task == nil {
 		panic("workerpool: Submit called with nil task")
 	}
+	if isEmpty(ctx) { // the common case, kept cheap
+		return p.submit(ctx, job{ctx: p.ctx, fn: task}, true)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return p.submit(ctx, p.newJob(ctx, task, nil), true)
 }
 
-// TrySubmit is Submit without waiting: when no worker is free and the queue is
-// full it returns ErrQueueFull at once. The task's context is cancelled by
-// Close only. TrySubmit panics if task is nil.
+// isEmpty reports whether ctx carries nothing: no values, no deadline, no
+// cancel. The pool's own context can then stand in for it at no cost, since
+// Close cancels that too.
+func isEmpty(ctx context.Context) bool {
+	return ctx == context.Background() || ctx == context.TODO()
+}
+
+// TrySubmit is Submit without waiting: when no worker is free and the queue
+// has no room (or Submits are already waiting for it) it returns ErrQueueFull
+// at once. The task's context is the pool's own, cancelled by Close.
+// TrySubmit panics if task is nil.
 func (p *Pool) TrySubmit(task func(context.Context) error) error {
 	if task == nil {
 		panic("workerpool: TrySubmit called with nil task")
@@ -172,10 +191,9 @@ func (p *Pool) TrySubmit(task func(context.Context) error) error {
 }
 
 // newJob gives the task a context of its own that Close can cancel, unless
-// ctx carries nothing (Background, TODO): then the pool's context serves, at
-// no cost, since it is cancelled by Close too.
+// ctx carries nothing (see isEmpty).
 func (p *Pool) newJob(ctx context.Context, fn func(context.Context) error, gt groupTask) job {
-	if ctx == context.Background() || ctx == context.TODO() {
+	if isEmpty(ctx) {
 		return job{ctx: p.ctx, fn: fn, gt: gt}
 	}
 	tctx, cancel := context.WithCancel(ctx)
@@ -199,7 +217,7 @@ func (p *Pool) submit(ctx context.Context, j job, wait bool) error {
 		go p.work(w, j)
 		return nil
 	}
-	if p.queue.len() < p.qcap {
+	if p.queue.len() < p.qcap && p.waiters.n == 0 { // never ahead of a blocked Submit
 		p.stats.Submitted++
 		p.queue.push(j, p.qcap)
 		p.mu.Unlock()
@@ -210,26 +228,30 @@ func (p *Pool) submit(ctx context.Context, j job, wait bool) error {
 		j.release()
 		return ErrQueueFull
 	}
-	w := newWaiter(j)
+	w := p.newWaiterLocked(j)
 	p.waiters.pushBack(w)
 	p.mu.Unlock()
 
 	var err error
 	select {
 	case <-w.ready:
+		p.mu.Lock()
 		err = w.err
 	case <-ctx.Done():
 		p.mu.Lock()
 		if w.settled {
-			err = w.err // admitted or refused as ctx ended: that outcome stands
+			<-w.ready   // admitted or refused as ctx ended: that outcome stands
+			err = w.err // (and the waiter goes back empty)
 		} else {
 			p.waiters.remove(w)
 			err = ctx.Err()
 		}
-		p.mu.Unlock()
 	}
+	j = w.j // still here unless admitted
+	p.putWaiterLocked(w)
+	p.mu.Unlock()
 	if err != nil {
-		w.j.release()
+		j.release()
 	}
 	return err
 }
@@ -238,8 +260,15 @@ func (p *Pool) submit(ctx context.Context, j job, wait bool) error {
 func (p *Pool) startLocked(j job) *worker {
 	p.active++
 	p.running++
-	w := &worker{cancel: j.cancel}
-	p.workers[w] = struct{}{}
+	w := p.spare
+	if w != nil {
+		p.spare = w.next
+		w.next = nil
+	} else {
+		w = new(worker)
+	}
+	w.cancel = j.cancel
+	p.workers.pushBack(w)
 	return w
 }
 
@@ -255,9 +284,19 @@ func (j *job) release() {
 func (p *Pool) take() (job, bool) {
 	if p.queue.len() > 0 {
 		j := p.queue.pop()
-		if w := p.waiters.popFront(); w != nil {
-			p.queue.push(w.j, p.qcap)
-			p.admitLocked(w)
+		// Blocked Submits are let in once the queue is down to half, all
+		// that fit at once, rather than one per freed slot: a producer that
+		// outruns the workers then parks once per several tasks, not once
+		// per task, which is most of what a task costs here.
+		if p.waiters.n > 0 && p.queue.len() <= p.qcap/2 {
+			for p.queue.len() < p.qcap {
+				w := p.waiters.popFront()
+				if w == nil {
+					break
+				}
+				p.queue.push(w.j, p.qcap)
+				p.admitLocked(w)
+			}
 		}
 		return j, true
 	}
@@ -275,9 +314,9 @@ func (p *Pool) admitLocked(w *waiter) {
 	w.settle(nil)
 }
 
-// next records nothing; it hands worker w its next task, or retires w when
-// there is none, the pool is closed, or the pool has shrunk below its
-// workers. p.mu is held.
+// next hands worker w its next task, or retires w when there is none, the
+// pool is closed, or the pool has shrunk below its live workers. p.mu is
+// held.
 func (p *Pool) next(w *worker) (job, bool) {
 	w.cancel = nil
 	// Workers only retire with an empty queue or above the limit, so a
@@ -293,14 +332,20 @@ func (p *Pool) next(w *worker) (job, bool) {
 		}
 		// Under a steady stream the queue is often empty only for the moment
 		// a just-admitted Submit needs to come back with its next task:
-		// yield once or twice before retiring rather than pay for a new
-		// goroutine a moment later.
+		// yield before retiring rather than pay for a new goroutine a moment
+		// later. (More yields measured worse: each one takes the scheduler's
+		// global lock.)
 		p.mu.Unlock()
 		runtime.Gosched()
 		p.mu.Lock()
 	}
 	p.active--
-	delete(p.workers, w)
+	p.workers.remove(w)
+	// The goroutine touches w no more once it holds no job: keep w for the
+	// next one, so that a worker that retires and is restarted costs no
+	// allocation.
+	w.next = p.spare
+	p.spare = w
 	if p.active == 0 && p.idle != nil {
 		close(p.idle)
 		p.idle = nil
@@ -348,10 +393,10 @@ func (p *Pool) record(o outcome) {
 // run runs one task unless its context is already done, and reports its
 // error.
 func (p *Pool) run(w *worker, j *job) outcome {
-	defer j.release()
 	if j.gt != nil {
-		if !j.gt.start() {
+		if p.killed.Load() || !j.gt.start() {
 			j.gt.skip()
+			j.release()
 			return skipped
 		}
 	} else if j.cancel == nil {
@@ -359,9 +404,11 @@ func (p *Pool) run(w *worker, j *job) outcome {
 			return skipped
 		}
 	} else if j.ctx.Err() != nil {
+		j.release()
 		return skipped
 	}
 	o, err := call(j)
+	j.release() // before the handler: the task is over
 	if j.gt != nil {
 		j.gt.finish(err)
 	} else if err != nil && p.handler != nil {
@@ -500,7 +547,7 @@ func (p *Pool) Close() error {
 		p.killed.Store(true)
 		p.cancel()
 		p.refuseWaitersLocked()
-		for w := range p.workers {
+		for w := p.workers.head; w != nil; w = w.next {
 			if w.cancel != nil {
 				w.cancel()
 			}

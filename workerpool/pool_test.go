@@ -627,3 +627,34 @@ func TestStress(t *testing.T) {
 		})
 	}
 }
+
+func TestWaitingSubmitsKeepTheirPlace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(1, WithQueueSize(4))
+		b := newBlocker()
+		for i := range 5 { // one running, four queued
+			require.NoError(t, p.Submit(context.Background(), b.task(i)))
+		}
+		submitted := make(chan error)
+		go func() { submitted <- p.Submit(context.Background(), b.task(5)) }()
+		synctest.Wait()
+
+		b.release <- struct{}{} // one slot frees up, but the queue is still over half full
+		synctest.Wait()
+		s := p.Stats()
+		require.Equal(t, 3, s.Queued)
+		require.Equal(t, 1, s.Waiting)
+		require.ErrorIs(t, p.TrySubmit(b.task(99)), ErrQueueFull, "no overtaking a waiting Submit")
+
+		b.release <- struct{}{} // down to half: the waiting Submit is let in
+		require.NoError(t, <-submitted)
+		s = p.Stats()
+		require.Equal(t, 3, s.Queued)
+		require.Zero(t, s.Waiting)
+
+		close(b.release)
+		require.NoError(t, p.Shutdown(context.Background()))
+		requireBalanced(t, p.Stats())
+		require.EqualValues(t, 6, p.Stats().Completed)
+	})
+}

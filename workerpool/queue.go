@@ -58,12 +58,34 @@ type waiter struct {
 	prev, next *waiter
 }
 
-// newWaiter allocates: only a Submit that must park gets here, and parking
-// costs more than the allocation. (A sync.Pool of waiters would also carry
-// channels across testing/synctest bubbles, which panics.)
-func newWaiter(j job) *waiter {
-	return &waiter{j: j, ready: make(chan struct{}, 1)}
+// newWaiterLocked returns an empty waiter for j, reusing a settled one when
+// it can: under a steady stream a producer parks for every task, and its
+// waiter would otherwise be garbage each time. (Waiters are kept per Pool, not
+// in a sync.Pool: their channels must stay within one testing/synctest
+// bubble.) p.mu is held.
+func (p *Pool) newWaiterLocked(j job) *waiter {
+	w := p.spareW
+	if w == nil {
+		return &waiter{j: j, ready: make(chan struct{}, 1)}
+	}
+	p.spareW, w.next = w.next, nil
+	p.nspareW--
+	w.j = j
+	return w
 }
+
+// putWaiterLocked keeps w, whose ready channel is empty, for reuse. p.mu is
+// held.
+func (p *Pool) putWaiterLocked(w *waiter) {
+	if p.nspareW >= maxSpareWaiters {
+		return
+	}
+	*w = waiter{ready: w.ready, next: p.spareW}
+	p.spareW = w
+	p.nspareW++
+}
+
+const maxSpareWaiters = 64
 
 // settle decides w's outcome and wakes it. Pool.mu is held.
 func (w *waiter) settle(err error) {
@@ -111,4 +133,33 @@ func (l *waitList) remove(w *waiter) {
 	}
 	w.prev, w.next = nil, nil
 	l.n--
+}
+
+// workerList holds the live workers, linked through the workers themselves.
+type workerList struct {
+	head, tail *worker
+}
+
+func (l *workerList) pushBack(w *worker) {
+	w.prev, w.next = l.tail, nil
+	if l.tail == nil {
+		l.head = w
+	} else {
+		l.tail.next = w
+	}
+	l.tail = w
+}
+
+func (l *workerList) remove(w *worker) {
+	if w.prev == nil {
+		l.head = w.next
+	} else {
+		w.prev.next = w.next
+	}
+	if w.next == nil {
+		l.tail = w.prev
+	} else {
+		w.next.prev = w.prev
+	}
+	w.prev, w.next = nil, nil
 }
