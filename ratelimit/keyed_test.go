@@ -81,6 +81,15 @@ func TestKeyedEviction(t *testing.T) {
 			},
 		},
 		{
+			name: "Inf keys are always full", limit: ratelimit.Inf, burst: 0,
+			opts: []ratelimit.KeyedOption{ratelimit.WithIdleTTL(time.Second)},
+			steps: []step{
+				{0, "a", true, 1},
+				{0, "b", true, 2},
+				{time.Second, "c", true, 1},
+			},
+		},
+		{
 			name: "limit 0 keeps used keys", limit: 0, burst: 1,
 			steps: []step{
 				{0, "a", true, 1},

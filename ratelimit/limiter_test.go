@@ -554,3 +554,25 @@ func TestMixedUseNeverExceedsTheRate(t *testing.T) {
 		t.Logf("%d events admitted in %v", len(times), time.Since(start))
 	})
 }
+
+func TestCancelWithoutRefill(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := ratelimit.New(0, 3)
+		r := l.Reserve(2)
+		require.True(t, r.OK())
+		require.Zero(t, r.Delay())
+		require.Equal(t, 1.0, l.Tokens())
+		r.Cancel()
+		require.Equal(t, 3.0, l.Tokens(), "given back at the same instant")
+
+		r = l.Reserve(3)
+		time.Sleep(time.Nanosecond)
+		r.Cancel()
+		require.Equal(t, 0.0, l.Tokens(), "too late: the tokens were used")
+
+		inf := ratelimit.New(ratelimit.Inf, 0)
+		r = inf.Reserve(5)
+		r.Cancel()
+		require.True(t, math.IsInf(inf.Tokens(), 1))
+	})
+}
