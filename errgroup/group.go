@@ -1,0 +1,282 @@
+package errgroup
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/weavego/weave/internal/panics"
+)
+
+// PanicError is a panic recovered from a task: the value and the stack of
+// the goroutine that panicked. Wait returns it like any other task error.
+type PanicError = panics.Error
+
+// errGoexit is recorded for a task that called runtime.Goexit (for example
+// t.FailNow in a test): it ended without returning, which must not look like
+// success.
+var errGoexit = errors.New("errgroup: task called runtime.Goexit")
+
+// Option configures a Group made by New or NewResults.
+type Option func(*config)
+
+type config struct {
+	limit      int
+	collectAll bool
+}
+
+// WithLimit lets at most n tasks run at once: Go blocks for a slot beyond
+// that. A negative n means no limit (the default); n == 0 lets no task start
+// until SetLimit raises it, as in golang.org/x/sync/errgroup.
+func WithLimit(n int) Option {
+	return func(c *config) { c.limit = n }
+}
+
+// WithCollectAll makes the group keep going after a task fails: the context
+// is not cancelled by task errors or panics, every task runs, and Wait
+// returns errors.Join of every error in the order the tasks returned them.
+// The parent context still cancels the group.
+func WithCollectAll() Option {
+	return func(c *config) { c.collectAll = true }
+}
+
+// A Group is a set of goroutines working on parts of the same task. A Group
+// must not be copied after first use, and must not be reused after Wait.
+//
+// The zero Group is valid: it has no limit, is never cancelled (so it skips
+// nothing), hands context.Background to its tasks, and Wait returns the
+// first error.
+type Group struct {
+	ctx        context.Context // nil for the zero Group
+	cancel     context.CancelCauseFunc
+	collectAll bool
+
+	wg      sync.WaitGroup
+	lim     atomic.Pointer[limiter] // nil until a limit is set
+	skipped atomic.Int64
+
+	mu   sync.Mutex
+	err  error   // first error (not collectAll)
+	errs []error // every error (collectAll)
+}
+
+// WithContext returns a new Group with no limit and a context derived from
+// ctx. The context is cancelled, with the error as its cause, the first time
+// a task returns an error or panics, and otherwise when Wait returns.
+func WithContext(ctx context.Context) (*Group, context.Context) {
+	return New(ctx)
+}
+
+// New returns a new Group configured by opts and a context derived from ctx
+// that every task receives. The context is cancelled when ctx is, when Wait
+// returns, and (unless WithCollectAll) the first time a task returns an
+// error or panics; context.Cause then reports that error.
+func New(ctx context.Context, opts ...Option) (*Group, context.Context) {
+	if ctx == nil {
+		panic("errgroup: New called with nil context")
+	}
+	c := config{limit: -1}
+	for _, o := range opts {
+		o(&c)
+	}
+	gctx, cancel := context.WithCancelCause(ctx)
+	g := &Group{ctx: gctx, cancel: cancel, collectAll: c.collectAll}
+	if c.limit >= 0 {
+		g.lim.Store(newLimiter(c.limit))
+	}
+	return g, gctx
+}
+
+// context returns the context tasks receive.
+func (g *Group) context() context.Context {
+	if g.ctx == nil {
+		return context.Background()
+	}
+	return g.ctx
+}
+
+// Go calls fn on a new goroutine with the group's context.
+//
+// Under a limit, Go blocks until a slot is free; slots are handed out in the
+// order Go calls arrived. If the group is cancelled (by its parent, a failed
+// task, or Wait returning) before fn starts — already when Go is called, or
+// while Go waits for a slot — Go returns without running fn and the task is
+// counted as skipped; Wait then never returns nil.
+//
+// The first task that returns an error or panics cancels the group (unless
+// WithCollectAll). Go may be called by running tasks and from other
+// goroutines; Wait also waits for a Go call that began before Wait did (even
+// one still waiting for a slot) to start or skip its task. A Go called after Wait returned skips
+// its task, since the group is then cancelled.
+func (g *Group) Go(fn func(context.Context) error) {
+	if fn == nil {
+		panic("errgroup: Go called with nil function")
+	}
+	ctx := g.context()
+	// Count the task before waiting for a slot, so that a Wait that starts
+	// meanwhile waits for this Go to start or skip it.
+	g.wg.Add(1)
+	if ctx.Err() != nil {
+		g.skip()
+		return
+	}
+	l := g.lim.Load()
+	if l != nil {
+		if !l.acquire(ctx.Done()) {
+			g.skip()
+			return
+		}
+		// The slot may have been granted in the same instant as the
+		// cancel; a cancelled group starts nothing.
+		if ctx.Err() != nil {
+			l.release()
+			g.skip()
+			return
+		}
+	}
+	g.start(l, fn)
+}
+
+func (g *Group) skip() {
+	g.skipped.Add(1)
+	g.wg.Done()
+}
+
+// TryGo calls fn on a new goroutine only if a slot is free at once (and no
+// earlier Go is waiting for one) and the group is not cancelled. It reports
+// whether fn was started; a false result is not counted as skipped, since the
+// caller already knows.
+func (g *Group) TryGo(fn func(context.Context) error) bool {
+	if fn == nil {
+		panic("errgroup: TryGo called with nil function")
+	}
+	ctx := g.context()
+	if ctx.Err() != nil {
+		return false
+	}
+	l := g.lim.Load()
+	if l != nil && !l.tryAcquire() {
+		return false
+	}
+	g.wg.Add(1)
+	g.start(l, fn)
+	return true
+}
+
+// start runs fn on a new goroutine; the caller has done g.wg.Add(1). The
+// two run methods keep the goroutine's closure as small as x/sync's when
+// there is no limit.
+func (g *Group) start(l *limiter, fn func(context.Context) error) {
+	if l == nil {
+		go g.run(fn)
+	} else {
+		go g.runLimited(l, fn)
+	}
+}
+
+func (g *Group) run(fn func(context.Context) error) {
+	defer g.wg.Done()
+	g.call(fn)
+}
+
+func (g *Group) runLimited(l *limiter, fn func(context.Context) error) {
+	defer g.wg.Done()
+	defer l.release()
+	g.call(fn)
+}
+
+// call runs fn and records how it ended: an error, a panic, or a
+// runtime.Goexit.
+func (g *Group) call(fn func(context.Context) error) {
+	returned := false
+	defer func() {
+		if !returned {
+			if v := recover(); v != nil {
+				g.fail(panics.New(v))
+			} else {
+				g.fail(errGoexit)
+			}
+		}
+	}()
+	err := fn(g.context())
+	returned = true
+	if err != nil {
+		g.fail(err)
+	}
+}
+
+// fail records err and, unless collecting all errors, cancels the group
+// with err as the cause the first time. Recording and cancelling happen
+// under one lock so that the first error is the one that caused the cancel,
+// never a context.Canceled returned by a task reacting to it.
+func (g *Group) fail(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.collectAll {
+		g.errs = append(g.errs, err)
+		return
+	}
+	if g.err == nil {
+		g.err = err
+		if g.cancel != nil {
+			g.cancel(err)
+		}
+	}
+}
+
+// SetLimit lets at most n tasks run at once from now on; a negative n
+// removes the limit. It may be called at any time, also while tasks run:
+// raising the limit (or removing it) starts waiting Go calls at once;
+// lowering it stops no running task, and new tasks start only once the
+// number running is below the new limit.
+func (g *Group) SetLimit(n int) {
+	if l := g.lim.Load(); l != nil {
+		l.setMax(n)
+		return
+	}
+	if n < 0 {
+		return
+	}
+	if !g.lim.CompareAndSwap(nil, newLimiter(n)) {
+		g.lim.Load().setMax(n) // a concurrent SetLimit made one first
+	}
+}
+
+// Skipped reports how many tasks passed to Go were not started because the
+// group was already cancelled.
+func (g *Group) Skipped() int {
+	return int(g.skipped.Load())
+}
+
+// Wait blocks until every started task has returned, cancels the group's
+// context, and returns:
+//   - the first error a task returned, as returned (a panic arrives as
+//     *PanicError); or with WithCollectAll, errors.Join of all of them;
+//   - otherwise, if tasks were skipped because the parent context was
+//     cancelled, the parent's error (context.Cause of the group's context);
+//   - otherwise nil.
+//
+// With WithCollectAll and skipped tasks, the parent's error is joined last.
+func (g *Group) Wait() error {
+	g.wg.Wait()
+	g.mu.Lock()
+	err := g.err
+	if g.collectAll {
+		err = errors.Join(g.errs...)
+	}
+	g.mu.Unlock()
+	if g.skipped.Load() > 0 && (err == nil || g.collectAll) {
+		// Only a parent cancel can skip a task without a task error
+		// (the group's own cancel happens after Wait), so ctx has a cause.
+		if cause := context.Cause(g.ctx); err == nil {
+			err = cause
+		} else {
+			err = errors.Join(err, cause)
+		}
+	}
+	if g.cancel != nil {
+		g.cancel(err)
+	}
+	return err
+}
