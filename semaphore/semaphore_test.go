@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -281,9 +282,15 @@ func TestCancelRacesGrant(t *testing.T) {
 			for range 300 {
 				n := 1 + r.IntN(size)
 				ctx, cancel := context.WithCancel(context.Background())
-				if r.IntN(2) == 0 {
-					go cancel() // lands at any point, including mid-grant
-				}
+				// Every ctx ends, early or late, so that a leaked permit
+				// shows up as a failed check below rather than a hang.
+				delay := r.IntN(4)
+				go func() {
+					for range delay {
+						runtime.Gosched()
+					}
+					cancel() // lands at any point, including mid-grant
+				}()
 				if err := s.AcquireN(ctx, n); err == nil {
 					if v := inside.Add(int64(n)); v > size {
 						t.Errorf("%d permits in use, size %d", v, size)
