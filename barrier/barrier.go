@@ -34,7 +34,8 @@ type config struct {
 // gets an error that wraps both ErrBroken and fn's error (or a *PanicError),
 // the other parties get ErrBroken, and the barrier stays broken until Reset.
 // fn should be quick: the round's parties cannot return, whatever their ctx,
-// until it finishes. It panics if fn is nil.
+// until it finishes. It may call Parties, Waiting, Broken and Reset, but must
+// not Wait on the same barrier. WithAction panics if fn is nil.
 func WithAction(fn func() error) Option {
 	if fn == nil {
 		panic("barrier: WithAction called with nil fn")

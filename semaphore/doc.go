@@ -22,6 +22,7 @@
 // differ in size or the limit changes at run time (Resize). To cap the
 // number of goroutines running a batch of tasks, an errgroup with a limit or
 // a worker pool says that more directly. To cap a rate (events per second)
-// rather than a level, use a rate limiter. For a plain "at most N at once"
-// with no waiting, a buffered channel is just as good.
+// rather than a level, use a rate limiter. For a fixed, unweighted limit
+// that never changes and never needs closing, a buffered channel is just as
+// good.
 package semaphore

@@ -34,7 +34,8 @@ type Stats struct {
 }
 
 // Semaphore is a weighted counting semaphore that hands out permits in FIFO
-// order. Create it with New; it is safe for concurrent use.
+// order. Create it with New (the zero value has size 0); it is safe for
+// concurrent use.
 //
 // A waiting request blocks every request behind it, even small ones that
 // would fit, so a large AcquireN is never starved.
@@ -325,8 +326,9 @@ func (s *Semaphore) Close() {
 	}
 }
 
-// Stats returns a consistent snapshot of the size, the permits in use and
-// the number of queued acquires.
+// Stats returns the size, the permits in use and the number of queued
+// acquires. It is a snapshot: uncontended acquires and releases do not take
+// the lock it reads under, so InUse may change as soon as it returns.
 func (s *Semaphore) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
