@@ -65,6 +65,9 @@ type Group struct {
 // ctx. The context is cancelled, with the error as its cause, the first time
 // a task returns an error or panics, and otherwise when Wait returns.
 func WithContext(ctx context.Context) (*Group, context.Context) {
+	if ctx == nil {
+		panic("errgroup: WithContext called with nil context")
+	}
 	return New(ctx)
 }
 
@@ -258,6 +261,12 @@ func (g *Group) Skipped() int {
 //   - otherwise nil.
 //
 // With WithCollectAll and skipped tasks, the parent's error is joined last.
+//
+// The first error is the one that cancelled the group: errors that other
+// tasks return in reaction to that cancel (typically ctx.Err()) are dropped.
+// So errors.Is(err, context.Canceled) holds only when the first failure was
+// itself a cancellation, most often because the parent context was
+// cancelled; a task's own failure comes back as that task returned it.
 func (g *Group) Wait() error {
 	g.wg.Wait()
 	g.mu.Lock()

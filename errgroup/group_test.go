@@ -94,6 +94,48 @@ func TestFirstErrorIsTheCause(t *testing.T) {
 	require.Equal(t, errA, context.Cause(ctx))
 }
 
+func TestTasksGetTheGroupContext(t *testing.T) {
+	type key struct{}
+	parent := context.WithValue(context.Background(), key{}, "v")
+	g, ctx := New(parent)
+	got := make(chan context.Context, 2)
+	g.Go(func(c context.Context) error { got <- c; return nil })
+	require.True(t, g.TryGo(func(c context.Context) error { got <- c; return nil }))
+	require.NoError(t, g.Wait())
+	require.Len(t, got, 2)
+	close(got)
+	for c := range got {
+		require.Equal(t, ctx, c)
+		require.Equal(t, "v", c.Value(key{}))
+	}
+}
+
+func TestConcurrentSetLimit(t *testing.T) {
+	// Changing the limit while Go calls wait and tasks run must neither
+	// race nor strand a waiting Go.
+	var g Group
+	var running atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 20 {
+			g.SetLimit(i%4 + 1)
+		}
+	}()
+	for range 40 {
+		g.Go(func(context.Context) error {
+			running.Add(1)
+			runtime.Gosched()
+			running.Add(-1)
+			return nil
+		})
+	}
+	<-done
+	g.SetLimit(2)
+	require.NoError(t, g.Wait())
+	require.Zero(t, running.Load())
+}
+
 func TestZeroGroup(t *testing.T) {
 	var g Group
 	var ran atomic.Int32
@@ -319,7 +361,7 @@ func TestSetLimitWhileRunning(t *testing.T) {
 		require.Equal(t, int32(3), running.Load())
 
 		g.SetLimit(1) // lowering stops nothing that runs
-		require.True(t, g.TryGo(task) == false)
+		require.False(t, g.TryGo(task))
 		synctest.Wait()
 		require.Equal(t, int32(3), running.Load())
 
@@ -398,6 +440,8 @@ func TestProgrammerErrors(t *testing.T) {
 		{name: "Results.Go nil", fn: func() { r.Go(nil) }, want: "errgroup: Results.Go called with nil function"},
 		//lint:ignore SA1012 testing the nil check
 		{name: "New nil ctx", fn: func() { New(nil) }, want: "errgroup: New called with nil context"},
+		//lint:ignore SA1012 testing the nil check
+		{name: "WithContext nil ctx", fn: func() { WithContext(nil) }, want: "errgroup: WithContext called with nil context"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
