@@ -1,0 +1,213 @@
+package pipeline
+
+import (
+	"iter"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// chunkSize is the most items one hand-off between stages carries. Passing
+// items in chunks makes a channel operation (and the goroutine switch behind
+// it) cost a fraction per item instead of a whole one.
+const chunkSize = 64
+
+// latencyGuard bounds how long a stage keeps finished items to itself while
+// it works through the rest of a chunk, so that slow stage functions still
+// pass each item on promptly.
+const latencyGuard = 100 * time.Microsecond
+
+// Stream is the output of a source or stage: a sequence of T that exactly
+// one stage or sink consumes. Using a Stream a second time panics, because
+// two consumers would each see an unpredictable part of it.
+//
+// Between stages items travel in small chunks, so a stage sees an item as
+// soon as the stage before it would otherwise have to wait, or after at most
+// 64 items; Chan and All still deliver one item at a time.
+type Stream[T any] struct {
+	p      *Pipeline
+	ch     chan []T
+	buffer int // WithBuffer: capacity of Chan's channel
+
+	taken atomic.Bool
+	once  sync.Once
+	out   chan T
+}
+
+func newStream[T any](p *Pipeline, buffer int) *Stream[T] {
+	return &Stream[T]{p: p, ch: make(chan []T, buffer), buffer: buffer}
+}
+
+// take marks s as consumed by the caller and returns its chunk channel.
+func (s *Stream[T]) take(by string) <-chan []T {
+	if s == nil {
+		panic("pipeline: " + by + " called with nil Stream")
+	}
+	if s.taken.Swap(true) {
+		panic("pipeline: Stream consumed twice (second consumer: " + by + "); a Stream feeds exactly one stage or sink")
+	}
+	return s.ch
+}
+
+// Chan returns a channel that receives the stream's items in order and is
+// closed when the stream ends, including when the pipeline is cancelled.
+// Its capacity is the stage's WithBuffer size. Either drain it or Stop the
+// pipeline: an undrained channel holds the pipeline open until its context
+// is done. Chan consumes the stream; calling Chan again returns the same
+// channel.
+func (s *Stream[T]) Chan() <-chan T {
+	if s == nil {
+		panic("pipeline: Chan called on nil Stream")
+	}
+	s.once.Do(func() {
+		in := s.take("Chan")
+		p := s.p
+		out := make(chan T, s.buffer)
+		s.out = out
+		spawn[T](p, 1, nil, func() {
+			defer close(out)
+			for {
+				var chunk []T
+				var ok bool
+				select {
+				case chunk, ok = <-in:
+					if !ok {
+						return
+					}
+				case <-p.done:
+					return
+				}
+				for _, v := range chunk {
+					select {
+					case out <- v:
+					case <-p.done:
+						return
+					}
+				}
+			}
+		})
+	})
+	return s.out
+}
+
+// All returns an iterator over the stream's items, in order, on the
+// caller's goroutine. Breaking out of the loop (or a panic in its body) stops
+// the pipeline and waits for its goroutines, so nothing is left running. The
+// loop also ends when the pipeline fails or is stopped; call Wait afterwards
+// for the error. All consumes the stream and the iterator can be ranged over
+// only once.
+func (s *Stream[T]) All() iter.Seq[T] {
+	in := s.take("All")
+	p := s.p
+	var ranged atomic.Bool
+	return func(yield func(T) bool) {
+		if ranged.Swap(true) {
+			panic("pipeline: the iterator returned by All ranged over twice")
+		}
+		finished := false
+		defer func() {
+			if !finished {
+				p.Stop()
+				p.Wait()
+			}
+		}()
+		for {
+			select {
+			case chunk, ok := <-in:
+				if !ok {
+					finished = true
+					return
+				}
+				for _, v := range chunk {
+					if !yield(v) {
+						return
+					}
+				}
+			case <-p.done:
+				finished = true
+				return
+			}
+		}
+	}
+}
+
+// spawn runs f in n goroutines of the pipeline and closes out (if not nil)
+// after the last of them returns. A panic in f fails the pipeline.
+func spawn[T any](p *Pipeline, n int, out chan []T, f func()) {
+	var live atomic.Int32
+	live.Store(int32(n))
+	p.wg.Add(n)
+	for range n {
+		go func() {
+			defer p.wg.Done()
+			defer func() {
+				if live.Add(-1) == 0 && out != nil {
+					close(out)
+				}
+			}()
+			defer p.recoverPanic()
+			f()
+		}()
+	}
+}
+
+// emitter gathers one goroutine's output into chunks and hands them on.
+type emitter[T any] struct {
+	p   *Pipeline
+	out chan<- []T
+	buf []T
+	// n counts the items handled since start, the moment the current
+	// chunk began; the clock is read only when n is a power of two, so a
+	// fast stage rarely reads it and a slow one flushes after each item.
+	n     int
+	start time.Time
+}
+
+// arm is called before each item is handled.
+func (e *emitter[T]) arm() {
+	if e.n == 0 {
+		e.start = time.Now()
+	}
+}
+
+// handled is called after each item; it hands the chunk on when it is full
+// or has been held too long. It reports false once the pipeline is done.
+func (e *emitter[T]) handled() bool {
+	if len(e.buf) == 0 {
+		e.n = 0
+		return true
+	}
+	e.n++
+	if len(e.buf) >= chunkSize || e.n&(e.n-1) == 0 && time.Since(e.start) >= latencyGuard {
+		return e.flush()
+	}
+	return true
+}
+
+// flush hands the pending chunk on, waiting for the next stage or for the
+// pipeline to be done. It reports false if the pipeline is done first.
+func (e *emitter[T]) flush() bool {
+	e.n = 0
+	if len(e.buf) == 0 {
+		return true
+	}
+	if e.out == nil { // a sink: nothing to hand on
+		e.buf = e.buf[:0]
+		return true
+	}
+	select {
+	case e.out <- e.buf:
+		e.buf = nil
+		return true
+	case <-e.p.done:
+		return false
+	}
+}
+
+// grow makes room for a chunk so that appends do not start from a tiny
+// slice.
+func (e *emitter[T]) grow() {
+	if e.buf == nil {
+		e.buf = make([]T, 0, chunkSize)
+	}
+}
