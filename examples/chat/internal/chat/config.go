@@ -1,0 +1,48 @@
+package chat
+
+import (
+	"time"
+
+	"github.com/weavego/weave/ratelimit"
+)
+
+// Config holds the service's limits. Start from DefaultConfig and change what
+// you need: New panics on a zero or negative limit.
+type Config struct {
+	// MaxStreams caps the event streams open at once (one per browser tab);
+	// one more is answered 503 Service Unavailable.
+	MaxStreams int
+	// Rate and Burst limit how fast each name may post: Burst messages at
+	// once, then Rate per second. Past that a post is answered 429.
+	Rate  ratelimit.Limit
+	Burst int
+	// Buffer is how many events a stream may fall behind its room before it
+	// is disconnected.
+	Buffer int
+	// WriteTimeout bounds every write to a client.
+	WriteTimeout time.Duration
+	// Heartbeat is how often an event stream gets a comment line, so that
+	// proxies keep it open and a vanished client is noticed. Zero sends none.
+	Heartbeat time.Duration
+	// MaxText is the longest message, in characters.
+	MaxText int
+
+	// OnStreamEnd, if set, is called when an event stream has ended, with
+	// the reason: nil when the client left, pubsub.ErrSlowConsumer when it
+	// fell too far behind, pubsub.ErrClosed when the server closed, or the
+	// write error. name and room are empty for the admin stream.
+	OnStreamEnd func(room, name string, err error)
+}
+
+// DefaultConfig returns limits that suit people chatting.
+func DefaultConfig() Config {
+	return Config{
+		MaxStreams:   1000,
+		Rate:         ratelimit.Per(1, time.Second),
+		Burst:        5,
+		Buffer:       64,
+		WriteTimeout: 10 * time.Second,
+		Heartbeat:    15 * time.Second,
+		MaxText:      500,
+	}
+}

@@ -1,0 +1,27 @@
+// Package chat is the service behind examples/chat: a chat server whose rooms
+// are pubsub topics, in about 400 lines.
+//
+// A browser opens one Server-Sent Events stream per room,
+//
+//	GET /events?room=lobby&name=ann
+//
+// and posts what it says as JSON:
+//
+//	POST /messages  {"room":"lobby","name":"ann","text":"hi"}
+//
+// The events on a stream are "presence" (who is in the room, always first),
+// "join", "leave" and "message"; each carries one JSON object in its data line.
+// GET /admin/events streams every room's events through the wildcard "room.>".
+//
+// Each pattern guards one resource:
+//
+//   - pubsub: room R is the topic "room.R". Subscriptions use the Disconnect
+//     policy: a client that falls Config.Buffer events behind loses its stream
+//     (the browser reconnects) instead of slowing down the room.
+//   - ratelimit: posts are limited per name (Config.Rate and Config.Burst);
+//     past the limit a post gets 429 with Retry-After.
+//   - semaphore: at most Config.MaxStreams streams are open; one more gets 503.
+//
+// Every write to a client has a deadline (Config.WriteTimeout), so a client
+// that stops reading holds its handler for at most that long.
+package chat
