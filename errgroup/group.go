@@ -179,33 +179,43 @@ func (g *Group) start(l *limiter, fn func(context.Context) error) {
 }
 
 func (g *Group) run(fn func(context.Context) error) {
-	defer g.wg.Done()
-	g.call(fn)
-}
-
-func (g *Group) runLimited(l *limiter, fn func(context.Context) error) {
-	defer g.wg.Done()
-	defer l.release()
-	g.call(fn)
-}
-
-// call runs fn and records how it ended: an error, a panic, or a
-// runtime.Goexit.
-func (g *Group) call(fn func(context.Context) error) {
 	returned := false
 	defer func() {
 		if !returned {
-			if v := recover(); v != nil {
-				g.fail(panics.New(v))
-			} else {
-				g.fail(errGoexit)
-			}
+			g.failAbruptly(recover())
 		}
+		g.wg.Done()
 	}()
 	err := fn(g.context())
 	returned = true
 	if err != nil {
 		g.fail(err)
+	}
+}
+
+func (g *Group) runLimited(l *limiter, fn func(context.Context) error) {
+	returned := false
+	defer func() {
+		if !returned {
+			g.failAbruptly(recover())
+		}
+		l.release()
+		g.wg.Done()
+	}()
+	err := fn(g.context())
+	returned = true
+	if err != nil {
+		g.fail(err)
+	}
+}
+
+// failAbruptly records a task that ended without returning: with the value
+// it panicked with, or, when v is nil, by calling runtime.Goexit.
+func (g *Group) failAbruptly(v any) {
+	if v != nil {
+		g.fail(panics.New(v))
+	} else {
+		g.fail(errGoexit)
 	}
 }
 

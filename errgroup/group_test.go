@@ -37,40 +37,23 @@ func TestWaitErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g, ctx := New(context.Background(), tt.opts...)
-			var cancelledDuring atomic.Bool
-			// Tasks run one after another so that a cancel by one is
-			// visible to the next: the last one records what it saw.
-			var prev chan struct{}
-			for i, e := range tt.tasks {
-				wait, next := prev, make(chan struct{})
-				prev = next
-				last := i == len(tt.tasks)-1
-				g.Go(func(ctx context.Context) error {
-					defer close(next)
-					if wait != nil {
-						<-wait
-					}
-					if last && ctx.Err() != nil {
-						cancelledDuring.Store(true)
-					}
-					return e
-				})
-			}
-			err := g.Wait()
-			if tt.wantNil {
-				require.NoError(t, err)
-			}
-			for _, want := range tt.wantIs {
-				require.ErrorIs(t, err, want)
-			}
-			require.Equal(t, 0, g.Skipped())
-			require.Error(t, ctx.Err(), "Wait cancels the derived context")
-			if tt.wantCancel {
-				require.True(t, cancelledDuring.Load(), "first error cancels the context at once")
-			} else if len(tt.tasks) > 0 {
-				require.False(t, cancelledDuring.Load())
-			}
+			synctest.Test(t, func(t *testing.T) {
+				g, ctx := New(context.Background(), tt.opts...)
+				for _, e := range tt.tasks {
+					g.Go(func(context.Context) error { return e })
+				}
+				synctest.Wait() // every task has returned and been recorded
+				require.Equal(t, tt.wantCancel, ctx.Err() != nil, "cancelled before Wait")
+				err := g.Wait()
+				if tt.wantNil {
+					require.NoError(t, err)
+				}
+				for _, want := range tt.wantIs {
+					require.ErrorIs(t, err, want)
+				}
+				require.Equal(t, 0, g.Skipped())
+				require.Error(t, ctx.Err(), "Wait cancels the derived context")
+			})
 		})
 	}
 }

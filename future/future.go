@@ -106,10 +106,15 @@ func (f *Future[T]) Get(ctx context.Context) (T, error) {
 	if f.settled.Load() {
 		return f.val, f.err
 	}
+	cancel := ctx.Done()
+	if cancel == nil { // context.Background and friends: a plain receive is cheaper
+		<-f.Done()
+		return f.val, f.err
+	}
 	select {
 	case <-f.Done():
 		return f.val, f.err
-	case <-ctx.Done():
+	case <-cancel:
 		var zero T
 		return zero, ctx.Err()
 	}
