@@ -79,16 +79,22 @@ func New(ctx context.Context, opts ...Option) (*Group, context.Context) {
 	if ctx == nil {
 		panic("errgroup: New called with nil context")
 	}
+	g := new(Group)
+	return g, g.init(ctx, opts)
+}
+
+// init sets up a zero Group in place (so Results can embed one).
+func (g *Group) init(ctx context.Context, opts []Option) context.Context {
 	c := config{limit: -1}
 	for _, o := range opts {
 		o(&c)
 	}
-	gctx, cancel := context.WithCancelCause(ctx)
-	g := &Group{ctx: gctx, cancel: cancel, collectAll: c.collectAll}
+	g.ctx, g.cancel = context.WithCancelCause(ctx)
+	g.collectAll = c.collectAll
 	if c.limit >= 0 {
 		g.lim.Store(newLimiter(c.limit))
 	}
-	return g, gctx
+	return g.ctx
 }
 
 // context returns the context tasks receive.

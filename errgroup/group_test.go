@@ -424,6 +424,8 @@ func TestProgrammerErrors(t *testing.T) {
 		//lint:ignore SA1012 testing the nil check
 		{name: "New nil ctx", fn: func() { New(nil) }, want: "errgroup: New called with nil context"},
 		//lint:ignore SA1012 testing the nil check
+		{name: "NewResults nil ctx", fn: func() { NewResults[int](nil) }, want: "errgroup: NewResults called with nil context"},
+		//lint:ignore SA1012 testing the nil check
 		{name: "WithContext nil ctx", fn: func() { WithContext(nil) }, want: "errgroup: WithContext called with nil context"},
 	}
 	for _, tt := range tests {

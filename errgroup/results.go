@@ -7,9 +7,9 @@ import (
 
 // Results is a Group whose tasks each produce a value. Wait returns the
 // values in the order Go was called, whatever order the tasks finish in.
-// Create it with NewResults; the zero Results is not usable.
+// Like the zero Group, the zero Results is valid: no limit, no cancel.
 type Results[T any] struct {
-	g *Group
+	g Group
 
 	mu   sync.Mutex
 	vals []T
@@ -18,8 +18,11 @@ type Results[T any] struct {
 // NewResults returns a new Results configured by opts (as New) and the
 // group's context, which every task receives.
 func NewResults[T any](ctx context.Context, opts ...Option) (*Results[T], context.Context) {
-	g, ctx := New(ctx, opts...)
-	return &Results[T]{g: g}, ctx
+	if ctx == nil {
+		panic("errgroup: NewResults called with nil context")
+	}
+	r := new(Results[T])
+	return r, r.g.init(ctx, opts)
 }
 
 // Go reserves the next slot in the results and calls fn on a new goroutine,

@@ -56,6 +56,17 @@ func TestResults(t *testing.T) {
 	}
 }
 
+func TestZeroResults(t *testing.T) {
+	var r Results[int]
+	r.SetLimit(1)
+	for i := range 3 {
+		r.Go(func(context.Context) (int, error) { return i, nil })
+	}
+	got, err := r.Wait()
+	require.NoError(t, err)
+	require.Equal(t, []int{0, 1, 2}, got)
+}
+
 func TestResultsSkippedAndPanics(t *testing.T) {
 	parent, cancel := context.WithCancel(context.Background())
 	r, _ := NewResults[string](parent)
