@@ -2,7 +2,8 @@ package future
 
 // A Promise is the writing end of a Future: whoever holds it settles the
 // future once, with Resolve or Reject. It is safe for use by many
-// goroutines; the first settle wins. The zero Promise is ready to use.
+// goroutines; the first settle wins. The zero Promise is ready to use; a
+// Promise must not be copied after first use.
 type Promise[T any] struct {
 	f Future[T]
 }
