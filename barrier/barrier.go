@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/weavego/weave/internal/panics"
 )
@@ -46,12 +47,16 @@ func WithAction(fn func() error) Option {
 // round is one generation of the barrier. Each party keeps the round it
 // joined, so a fast party that returns and joins the next round cannot
 // disturb slow ones still waking from this one.
+//
+// A round ends by putting one token per waiting party into wake rather than
+// by closing a channel: the channel stays usable, so once every party has
+// taken its token the round is recycled and steady-state rounds do not
+// allocate.
 type round struct {
-	done chan struct{}
-	err  error // the outcome for waiting parties; written before done closes
+	wake    chan struct{} // capacity parties-1, so ending a round never blocks
+	err     error         // the outcome for waiting parties; written before the tokens
+	pending atomic.Int32  // tokens not yet taken; the last taker recycles the round
 }
-
-func newRound() *round { return &round{done: make(chan struct{})} }
 
 // Barrier is a cyclic barrier: a fixed number of parties wait for one
 // another, round after round. Create it with New; it is safe for concurrent
@@ -67,6 +72,8 @@ type Barrier struct {
 	// resets counts Reset calls, so an action that fails after a Reset does
 	// not break the fresh round the caller asked for.
 	resets uint64
+
+	spare atomic.Pointer[round] // a finished round, ready for reuse
 }
 
 // New returns a barrier for parties goroutines. It panics if parties is not
@@ -79,7 +86,41 @@ func New(parties int, opts ...Option) *Barrier {
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Barrier{parties: parties, action: c.action, cur: newRound()}
+	b := &Barrier{parties: parties, action: c.action}
+	b.cur = b.newRound()
+	return b
+}
+
+// newRound returns a recycled round if there is one; b.mu is held.
+func (b *Barrier) newRound() *round {
+	if r := b.spare.Swap(nil); r != nil {
+		r.err = nil
+		return r
+	}
+	return &round{wake: make(chan struct{}, b.parties-1)}
+}
+
+// end gives r's outcome to its n waiting parties. The caller must not touch
+// r afterwards: the last party to wake may recycle it at once.
+func (b *Barrier) end(r *round, n int, err error) {
+	r.err = err
+	if n == 0 {
+		b.spare.Store(r)
+		return
+	}
+	r.pending.Store(int32(n))
+	for range n {
+		r.wake <- struct{}{}
+	}
+}
+
+// leave is how a party that took its token from r learns the outcome.
+func (b *Barrier) leave(r *round) error {
+	err := r.err
+	if r.pending.Add(-1) == 0 {
+		b.spare.Store(r)
+	}
+	return err
 }
 
 // Wait blocks until Parties() parties, this one included, have called Wait in
@@ -100,7 +141,7 @@ func (b *Barrier) Wait(ctx context.Context) error {
 		return ErrBroken
 	}
 	if err := ctx.Err(); err != nil {
-		b.breakLocked()
+		b.breakLocked(b.arrived)
 		b.mu.Unlock()
 		return err
 	}
@@ -113,55 +154,53 @@ func (b *Barrier) Wait(ctx context.Context) error {
 
 	// Last to arrive: the round trips. Later arrivals start the next one
 	// while the action runs.
-	b.cur = newRound()
+	b.cur = b.newRound()
 	b.arrived = 0
 	resets := b.resets
 	b.mu.Unlock()
 
+	waiting := b.parties - 1
 	if b.action == nil {
-		close(r.done)
+		b.end(r, waiting, nil)
 		return nil
 	}
 	err := runAction(b.action)
 	if err == nil {
-		close(r.done)
+		b.end(r, waiting, nil)
 		return nil
 	}
 	b.mu.Lock()
-	r.err = ErrBroken
-	close(r.done)
 	if b.resets == resets && !b.broken {
-		b.breakLocked()
+		b.breakLocked(b.arrived)
 	}
 	b.mu.Unlock()
+	b.end(r, waiting, ErrBroken)
 	return fmt.Errorf("%w: action failed: %w", ErrBroken, err)
 }
 
 // await waits for round r to end, or for ctx, as one of its first
 // parties-1 arrivals.
 func (b *Barrier) await(ctx context.Context, r *round) error {
-	done := ctx.Done()
-	if done == nil { // cannot be cancelled: skip the select
-		<-r.done
-		return r.err
-	}
-	select {
-	case <-r.done:
-		return r.err
-	case <-done:
-	}
-	b.mu.Lock()
-	if b.cur == r {
-		// Still gathering: leaving now strands the others, so break it.
-		b.breakLocked()
+	if done := ctx.Done(); done != nil {
+		select {
+		case <-r.wake:
+			return b.leave(r)
+		case <-done:
+		}
+		b.mu.Lock()
+		if b.cur == r {
+			// Still gathering: leaving now strands the others, so break it.
+			// We are not among those woken, as we are already leaving.
+			b.breakLocked(b.arrived - 1)
+			b.mu.Unlock()
+			return ctx.Err()
+		}
 		b.mu.Unlock()
-		return ctx.Err()
+		// The round has already tripped (its action may still be running)
+		// or was broken by someone else: either way its outcome is ours.
 	}
-	b.mu.Unlock()
-	// The round has already tripped (its action may still be running) or
-	// was broken by someone else: either way its outcome is ours.
-	<-r.done
-	return r.err
+	<-r.wake
+	return b.leave(r)
 }
 
 func runAction(fn func() error) (err error) {
@@ -171,12 +210,11 @@ func runAction(fn func() error) (err error) {
 	return err
 }
 
-// breakLocked fails the gathering round with ErrBroken and marks the barrier
-// broken; b.mu is held.
-func (b *Barrier) breakLocked() {
+// breakLocked ends the gathering round with ErrBroken for its n waiting
+// parties and marks the barrier broken; b.mu is held.
+func (b *Barrier) breakLocked(n int) {
 	if b.cur != nil {
-		b.cur.err = ErrBroken
-		close(b.cur.done)
+		b.end(b.cur, n, ErrBroken)
 		b.cur = nil
 	}
 	b.arrived = 0
@@ -191,9 +229,9 @@ func (b *Barrier) breakLocked() {
 func (b *Barrier) Reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.breakLocked()
+	b.breakLocked(b.arrived)
 	b.broken = false
-	b.cur = newRound()
+	b.cur = b.newRound()
 	b.resets++
 }
 

@@ -3,6 +3,8 @@ package barrier
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -385,4 +387,77 @@ func TestStress(t *testing.T) {
 	}
 	wg.Wait()
 	require.Equal(t, int64(rounds), actions.Load())
+}
+
+// TestStressCancelAndReset mixes successful rounds with cancelled parties
+// and Resets, so rounds are broken, recycled and reused in every order. Each
+// party runs until all have done enough Waits; the shared stop ctx then
+// releases anyone left waiting.
+func TestStressCancelAndReset(t *testing.T) {
+	const parties, iterations = 4, 200
+	var trips atomic.Int64
+	b := New(parties, WithAction(func() error { trips.Add(1); return nil }))
+	stop, cancelStop := context.WithCancel(context.Background())
+	defer cancelStop()
+
+	var reached, wg sync.WaitGroup
+	var successes atomic.Int64
+	reached.Add(parties)
+	for g := range parties {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(g), 3))
+			for i := 0; stop.Err() == nil; i++ {
+				if i == iterations {
+					reached.Done()
+				}
+				ctx, cancel := context.WithCancel(stop)
+				if r.IntN(10) == 0 {
+					go func() {
+						runtime.Gosched()
+						cancel()
+					}()
+				}
+				err := b.Wait(ctx)
+				cancel()
+				switch {
+				case err == nil:
+					successes.Add(1)
+				case errors.Is(err, ErrBroken), errors.Is(err, context.Canceled):
+					if r.IntN(2) == 0 {
+						b.Reset()
+					}
+				default:
+					t.Errorf("unexpected error %v", err)
+				}
+			}
+		})
+	}
+	reached.Wait()
+	cancelStop()
+	wg.Wait()
+	// Every successful Wait belongs to a tripped round of exactly parties.
+	require.Equal(t, trips.Load()*parties, successes.Load())
+	b.Reset()
+	require.Zero(t, b.Waiting())
+	require.False(t, b.Broken())
+}
+
+// TestRoundsDoNotAllocate guards the round recycling: once warm, a round
+// costs no allocation, whether it ends by tripping or by Reset.
+func TestRoundsDoNotAllocate(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		fn   func(b *Barrier)
+	}{
+		{"trip", func(b *Barrier) { _ = b.Wait(ctx) }},
+		{"reset", func(b *Barrier) { b.Reset() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := New(1)
+			tt.fn(b)
+			require.Zero(t, testing.AllocsPerRun(100, func() { tt.fn(b) }))
+		})
+	}
 }
