@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // StageOption configures a stage (Map, Filter, FlatMap, ForEach).
@@ -123,12 +124,17 @@ func run[In, Out any](p *Pipeline, in <-chan []In, out chan []Out, cfg stageConf
 		spawn(p, 1, out, func() { serial(p, in, out, fn) })
 	case cfg.ordered && out != nil:
 		d := &dispenser[In]{in: in, done: p.done}
-		turns := make([]chan struct{}, cfg.workers)
-		for i := range turns {
-			turns[i] = make(chan struct{}, 1)
+		o := &order[Out]{
+			p:        p,
+			out:      out,
+			turns:    make([]chan struct{}, cfg.workers),
+			finished: make([]atomic.Uint64, cfg.workers),
 		}
-		turns[0] <- struct{}{}
-		spawn(p, cfg.workers, out, func() { ordered(p, d, turns, out, fn) })
+		for i := range o.turns {
+			o.turns[i] = make(chan struct{}, 1)
+		}
+		o.turns[0] <- struct{}{}
+		spawn(p, cfg.workers, out, func() { ordered(p, d, o, fn) })
 	default:
 		d := &dispenser[In]{in: in, done: p.done}
 		spawn(p, cfg.workers, out, func() { unordered(p, d, out, fn) })
@@ -163,12 +169,12 @@ func serial[In, Out any](p *Pipeline, in <-chan []In, out chan []Out, fn step[In
 			e.flush()
 			return
 		}
+		e.mark()
 		for _, v := range chunk {
 			if p.stopped() {
 				return
 			}
 			e.grow()
-			e.arm()
 			var err error
 			if e.buf, err = fn(p.ctx, v, e.buf); err != nil {
 				p.fail(err)
@@ -201,8 +207,8 @@ func unordered[In, Out any](p *Pipeline, d *dispenser[In], out chan []Out, fn st
 		if p.stopped() {
 			return
 		}
+		e.mark()
 		e.grow()
-		e.arm()
 		var err error
 		if e.buf, err = fn(p.ctx, v, e.buf); err != nil {
 			p.fail(err)
@@ -214,35 +220,56 @@ func unordered[In, Out any](p *Pipeline, d *dispenser[In], out chan []Out, fn st
 	}
 }
 
-// ordered is the loop of each worker of a stage with WithOrdered. Item k
-// may be sent only after item k-1: turns[k%n] holds a token when it is item
+// order is the state the workers of a WithOrdered stage share. Item k may
+// be emitted only after item k-1: turns[k%n] holds a token when it is item
 // k's turn. A worker holds at most one item, so items k..k+n-1 are the only
-// ones in flight and their turn slots are distinct.
-func ordered[In, Out any](p *Pipeline, d *dispenser[In], turns []chan struct{}, out chan []Out, fn step[In, Out]) {
-	n := uint64(len(turns))
+// ones in flight and their slots are distinct.
+type order[Out any] struct {
+	p     *Pipeline
+	out   chan []Out
+	turns []chan struct{}
+	// finished[k%n] is k+1 once item k is processed: the worker whose turn
+	// it is sends its chunk on only if the next item is not ready to join it.
+	finished []atomic.Uint64
+	pending  []Out // owned by whoever holds the turn
+}
+
+// ordered is the loop of each worker of a stage with WithOrdered.
+func ordered[In, Out any](p *Pipeline, d *dispenser[In], o *order[Out], fn step[In, Out]) {
+	n := uint64(len(o.turns))
+	var res []Out
 	for {
 		v, seq, r := d.next(true)
 		if r != pulled || p.stopped() {
 			return
 		}
-		res, err := fn(p.ctx, v, nil)
-		if err != nil {
+		var err error
+		if res, err = fn(p.ctx, v, res[:0]); err != nil {
 			p.fail(err)
 			return
 		}
+		o.finished[seq%n].Store(seq + 1)
 		select {
-		case <-turns[seq%n]:
+		case <-o.turns[seq%n]:
 		case <-p.done:
 			return
 		}
-		if len(res) > 0 {
-			select {
-			case out <- res:
-			case <-p.done:
-				return
+		if o.pending == nil {
+			o.pending = make([]Out, 0, chunkSize)
+		}
+		o.pending = append(o.pending, res...)
+		clear(res) // do not keep the values alive
+		if len(o.pending) >= chunkSize || o.finished[(seq+1)%n].Load() != seq+2 {
+			if len(o.pending) > 0 {
+				select {
+				case o.out <- o.pending:
+					o.pending = nil
+				case <-p.done:
+					return
+				}
 			}
 		}
-		turns[(seq+1)%n] <- struct{}{} // never blocks: that slot's last token was taken
+		o.turns[(seq+1)%n] <- struct{}{} // never blocks: that slot's last token was taken
 	}
 }
 

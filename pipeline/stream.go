@@ -156,30 +156,37 @@ type emitter[T any] struct {
 	p   *Pipeline
 	out chan<- []T
 	buf []T
-	// n counts the items handled since start, the moment the current
-	// chunk began; the clock is read only when n is a power of two, so a
-	// fast stage rarely reads it and a slow one flushes after each item.
+	// start is when the stage began work on the items in buf (the oldest
+	// may have waited that long), and n counts the items handled since. The
+	// clock is read only when n is a power of two or a multiple of 64, so a
+	// fast stage seldom reads it and a slow one hands on each item at once.
 	n     int
 	start time.Time
 }
 
-// arm is called before each item is handled.
-func (e *emitter[T]) arm() {
-	if e.n == 0 {
+// mark is called when the stage takes new input: with nothing pending, the
+// wait of the next results starts now.
+func (e *emitter[T]) mark() {
+	if len(e.buf) == 0 {
+		e.n = 0
 		e.start = time.Now()
 	}
 }
 
 // handled is called after each item; it hands the chunk on when it is full
-// or has been held too long. It reports false once the pipeline is done.
+// or its oldest item has waited too long. It reports false once the
+// pipeline is done.
 func (e *emitter[T]) handled() bool {
 	if len(e.buf) == 0 {
-		e.n = 0
 		return true
 	}
 	e.n++
-	if len(e.buf) >= chunkSize || e.n&(e.n-1) == 0 && time.Since(e.start) >= latencyGuard {
-		return e.flush()
+	if len(e.buf) >= chunkSize || (e.n&(e.n-1) == 0 || e.n&63 == 0) && time.Since(e.start) >= latencyGuard {
+		if !e.flush() {
+			return false
+		}
+		e.n = 0
+		e.start = time.Now()
 	}
 	return true
 }
@@ -187,7 +194,6 @@ func (e *emitter[T]) handled() bool {
 // flush hands the pending chunk on, waiting for the next stage or for the
 // pipeline to be done. It reports false if the pipeline is done first.
 func (e *emitter[T]) flush() bool {
-	e.n = 0
 	if len(e.buf) == 0 {
 		return true
 	}
