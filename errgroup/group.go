@@ -116,8 +116,13 @@ func (g *Group) context() context.Context {
 // The first task that returns an error or panics cancels the group (unless
 // WithCollectAll). Go may be called by running tasks and from other
 // goroutines; Wait also waits for a Go call that began before Wait did (even
-// one still waiting for a slot) to start or skip its task. A Go called after Wait returned skips
-// its task, since the group is then cancelled.
+// one still waiting for a slot) to start or skip its task. On a Group made
+// by New or WithContext, a Go called after Wait returned skips its task,
+// since the group is then cancelled.
+//
+// Under a limit, a task that calls Go holds its slot while it waits for
+// another; if every running task does that, none can proceed. Tasks that
+// spawn tasks should use TryGo, or the caller should spawn level by level.
 func (g *Group) Go(fn func(context.Context) error) {
 	if fn == nil {
 		panic("errgroup: Go called with nil function")
