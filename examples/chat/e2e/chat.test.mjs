@@ -1,0 +1,120 @@
+// Browser test of examples/chat: builds the server, starts it on a free
+// port, and drives three pages in headless Chromium. Two pages in one room
+// see each other's messages, a page in another room does not, and the
+// server shuts down cleanly with the browsers still connected.
+//
+// Run with: npm ci && npm test (run.sh does both, and installs chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+// Where screenshots of the pages go: outside the repository.
+const shots = process.env.CHAT_SCREENSHOTS || tmpdir();
+
+let dir, server, exited, base, browser;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'chat-e2e-'));
+  const bin = join(dir, 'chat');
+  execFileSync('go', ['build', '-o', bin, './examples/chat'], { cwd: repo, stdio: 'inherit' });
+  // A tiny rate limit (3 messages, then one per 100 s) so the test can
+  // see a 429 without racing the clock.
+  server = spawn(bin, ['-addr', '127.0.0.1:0', '-burst', '3', '-rate', '0.01'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
+  const lines = createInterface({ input: server.stdout });
+  base = await new Promise((resolve, reject) => {
+    lines.once('line', (line) => {
+      const m = /^chat: serving on (http:\/\/\S+)$/.exec(line);
+      if (m) resolve(m[1]);
+      else reject(new Error(`unexpected first line from the server: ${line}`));
+    });
+    server.once('exit', () => reject(new Error('the server exited before serving')));
+  });
+  lines.on('line', (line) => console.log(`server: ${line}`));
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// enter opens the page in its own browser context (its own session) and
+// joins room as name. It returns once the page lists name as online, that
+// is once its event stream is open.
+async function enter(name, room) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (err) => { throw err; });
+  await page.goto(base);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Room').fill(room);
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.locator('#members li', { hasText: name }).waitFor();
+  return page;
+}
+
+async function say(page, text) {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+const messages = (page) => page.locator('#log .msg .text');
+
+test('messages reach their room and only their room', async () => {
+  const ann = await enter('ann', 'lobby');
+  const bob = await enter('bob', 'lobby');
+  const cat = await enter('cat', 'attic');
+  // bob's join reached ann: both streams are live.
+  await ann.locator('#members li', { hasText: 'bob' }).waitFor();
+
+  await say(ann, 'hello from ann');
+  await bob.locator('#log .msg', { hasText: 'hello from ann' }).waitFor();
+  await ann.locator('#log .msg.mine', { hasText: 'hello from ann' }).waitFor();
+
+  // ann's message was published before cat's, so once cat sees her own,
+  // ann's would have arrived already had it leaked into the attic.
+  await say(cat, 'hello from cat');
+  await cat.locator('#log .msg', { hasText: 'hello from cat' }).waitFor();
+  assert.deepEqual(await messages(cat).allTextContents(), ['hello from cat']);
+  assert.deepEqual(await messages(bob).allTextContents(), ['hello from ann']);
+  assert.deepEqual(await bob.locator('#members li').allTextContents(), ['ann', 'bob']);
+
+  // Past the rate limit the page shows the server's 429 inline.
+  await say(ann, 'two');
+  await say(ann, 'three');
+  await bob.locator('#log .msg', { hasText: 'three' }).waitFor();
+  await say(ann, 'four');
+  await ann.locator('#error', { hasText: '429' }).waitFor();
+  assert.equal(await ann.getByRole('textbox', { name: 'Message' }).inputValue(), 'four', 'a refused message stays in the box');
+
+  for (const [name, page] of Object.entries({ ann, bob })) {
+    const path = join(shots, `chat-e2e-${name}.png`);
+    await page.screenshot({ path });
+    console.log(`screenshot: ${path}`);
+  }
+
+  // SIGTERM with three streams open: the server ends them and exits 0.
+  server.kill('SIGTERM');
+  assert.deepEqual(await exited, { code: 0, signal: null });
+  await bob.locator('#status', { hasText: /lost|refused/ }).waitFor();
+});
