@@ -3,10 +3,11 @@ package pipeline
 import "iter"
 
 // From starts a stream with the values of seq, which runs on a pipeline
-// goroutine of its own. A value is handed on before seq is asked for more
-// whenever the next stage is idle; while it is busy, values gather in
-// chunks of up to 64. Once the pipeline is done, yield returns false, so seq
-// should return; a panic in seq fails the pipeline with a *PanicError.
+// goroutine of its own and may run up to 64 values ahead of the next stage.
+// A value never waits for seq to yield another: whatever seq has yielded is
+// handed on as soon as the next stage can take it. Once the pipeline is
+// done, yield returns false, so seq should return; a panic in seq fails the
+// pipeline with a *PanicError.
 func From[T any](p *Pipeline, seq iter.Seq[T]) *Stream[T] {
 	if p == nil {
 		panic("pipeline: From called with nil Pipeline")

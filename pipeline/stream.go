@@ -21,9 +21,10 @@ const latencyGuard = 100 * time.Microsecond
 // one stage or sink consumes. Using a Stream a second time panics, because
 // two consumers would each see an unpredictable part of it.
 //
-// Between stages items travel in small chunks, so a stage sees an item as
-// soon as the stage before it would otherwise have to wait, or after at most
-// 64 items; Chan and All still deliver one item at a time.
+// Between stages items travel in chunks: a stage hands on what it has when
+// it would otherwise wait for input, when it holds 64 items, or after about
+// 100µs of work, so an item is never held back by an idle stage. Chan and
+// All still deliver one item at a time.
 type Stream[T any] struct {
 	p      *Pipeline
 	ch     chan []T
