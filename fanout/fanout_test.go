@@ -248,15 +248,14 @@ func TestMapFailsFast(t *testing.T) {
 	}{{"serial", 1}, {"parallel", 4}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var calls atomic.Int32
-			var cancelled atomic.Bool
+			var calls, cancelled atomic.Int32
 			got, err := Map(context.Background(), ints(10_000), tt.workers, func(ctx context.Context, v int) (int, error) {
 				calls.Add(1)
 				if v == 10 {
 					return 0, errBoom
 				}
 				if v > 10 && ctx.Err() != nil {
-					cancelled.Store(true)
+					cancelled.Add(1)
 				}
 				return v, nil
 			})
@@ -267,7 +266,9 @@ func TestMapFailsFast(t *testing.T) {
 			} else {
 				require.Less(t, calls.Load(), int32(10_000))
 			}
-			require.False(t, cancelled.Load(), "no item started after the cancel")
+			// Only a worker that had already passed its check when the error
+			// landed can start one item with a cancelled ctx.
+			require.LessOrEqual(t, cancelled.Load(), int32(tt.workers-1), "no item started after the cancel")
 		})
 	}
 }
