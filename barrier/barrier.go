@@ -48,14 +48,19 @@ func WithAction(fn func() error) Option {
 // joined, so a fast party that returns and joins the next round cannot
 // disturb slow ones still waking from this one.
 //
-// A round ends by putting one token per waiting party into wake rather than
-// by closing a channel: the channel stays usable, so once every party has
-// taken its token the round is recycled and steady-state rounds do not
-// allocate.
+// A party whose ctx can never be cancelled sleeps on b.cond, the cheapest
+// wake-up there is; one with a cancellable ctx must select, so it waits for
+// a token on wake instead. Ending a round puts one token per such party into
+// wake rather than closing it, so the channel stays usable and, once every
+// party has taken the outcome, the round is recycled: steady-state rounds do
+// not allocate.
 type round struct {
 	wake    chan struct{} // capacity parties-1, so ending a round never blocks
-	err     error         // the outcome for waiting parties; written before the tokens
-	pending atomic.Int32  // tokens not yet taken; the last taker recycles the round
+	waiting int           // parties blocked in this round; under b.mu
+	chans   int           // how many of them wait on wake; under b.mu
+	ended   bool          // under b.mu
+	err     error         // the outcome; set under b.mu before ended and the tokens
+	pending atomic.Int32  // parties yet to take the outcome; the last recycles the round
 }
 
 // Barrier is a cyclic barrier: a fixed number of parties wait for one
@@ -65,10 +70,10 @@ type Barrier struct {
 	parties int
 	action  func() error
 
-	mu      sync.Mutex
-	cur     *round // the round new arrivals join; nil while broken
-	arrived int    // parties waiting in cur
-	broken  bool
+	mu     sync.Mutex
+	cond   sync.Cond // signalled when a round ends; L is &mu
+	cur    *round    // the round new arrivals join; nil while broken
+	broken bool
 	// resets counts Reset calls, so an action that fails after a Reset does
 	// not break the fresh round the caller asked for.
 	resets uint64
@@ -87,6 +92,7 @@ func New(parties int, opts ...Option) *Barrier {
 		o(&c)
 	}
 	b := &Barrier{parties: parties, action: c.action}
+	b.cond.L = &b.mu
 	b.cur = b.newRound()
 	return b
 }
@@ -94,27 +100,31 @@ func New(parties int, opts ...Option) *Barrier {
 // newRound returns a recycled round if there is one; b.mu is held.
 func (b *Barrier) newRound() *round {
 	if r := b.spare.Swap(nil); r != nil {
-		r.err = nil
+		r.waiting, r.chans, r.ended, r.err = 0, 0, false, nil
 		return r
 	}
 	return &round{wake: make(chan struct{}, b.parties-1)}
 }
 
-// end gives r's outcome to its n waiting parties. The caller must not touch
-// r afterwards: the last party to wake may recycle it at once.
-func (b *Barrier) end(r *round, n int, err error) {
+// endLocked gives r's outcome to the parties waiting in it; b.mu is held.
+func (b *Barrier) endLocked(r *round, err error) {
 	r.err = err
-	if n == 0 {
+	r.ended = true
+	if r.waiting == 0 {
 		b.spare.Store(r)
 		return
 	}
-	r.pending.Store(int32(n))
-	for range n {
+	r.pending.Store(int32(r.waiting))
+	for range r.chans {
 		r.wake <- struct{}{}
+	}
+	if r.waiting > r.chans {
+		b.cond.Broadcast()
 	}
 }
 
-// leave is how a party that took its token from r learns the outcome.
+// leave is how a party that was released from r takes the outcome. The last
+// one recycles r, so nobody may touch r after leaving it.
 func (b *Barrier) leave(r *round) error {
 	err := r.err
 	if r.pending.Add(-1) == 0 {
@@ -141,64 +151,70 @@ func (b *Barrier) Wait(ctx context.Context) error {
 		return ErrBroken
 	}
 	if err := ctx.Err(); err != nil {
-		b.breakLocked(b.arrived)
+		b.breakLocked()
 		b.mu.Unlock()
 		return err
 	}
 	r := b.cur
-	b.arrived++
-	if b.arrived < b.parties {
+	if r.waiting+1 < b.parties {
+		r.waiting++
+		done := ctx.Done()
+		if done == nil {
+			for !r.ended {
+				b.cond.Wait()
+			}
+			b.mu.Unlock()
+			return b.leave(r)
+		}
+		r.chans++
 		b.mu.Unlock()
-		return b.await(ctx, r)
+		return b.await(ctx, done, r)
 	}
 
 	// Last to arrive: the round trips. Later arrivals start the next one
 	// while the action runs.
 	b.cur = b.newRound()
-	b.arrived = 0
+	if b.action == nil {
+		b.endLocked(r, nil)
+		b.mu.Unlock()
+		return nil
+	}
 	resets := b.resets
 	b.mu.Unlock()
-
-	waiting := b.parties - 1
-	if b.action == nil {
-		b.end(r, waiting, nil)
-		return nil
-	}
 	err := runAction(b.action)
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if err == nil {
-		b.end(r, waiting, nil)
+		b.endLocked(r, nil)
 		return nil
 	}
-	b.mu.Lock()
 	if b.resets == resets && !b.broken {
-		b.breakLocked(b.arrived)
+		b.breakLocked()
 	}
-	b.mu.Unlock()
-	b.end(r, waiting, ErrBroken)
+	b.endLocked(r, ErrBroken)
 	return fmt.Errorf("%w: action failed: %w", ErrBroken, err)
 }
 
-// await waits for round r to end, or for ctx, as one of its first
-// parties-1 arrivals.
-func (b *Barrier) await(ctx context.Context, r *round) error {
-	if done := ctx.Done(); done != nil {
-		select {
-		case <-r.wake:
-			return b.leave(r)
-		case <-done:
-		}
-		b.mu.Lock()
-		if b.cur == r {
-			// Still gathering: leaving now strands the others, so break it.
-			// We are not among those woken, as we are already leaving.
-			b.breakLocked(b.arrived - 1)
-			b.mu.Unlock()
-			return ctx.Err()
-		}
-		b.mu.Unlock()
-		// The round has already tripped (its action may still be running)
-		// or was broken by someone else: either way its outcome is ours.
+// await waits on r's channel for the round to end, or for ctx.
+func (b *Barrier) await(ctx context.Context, done <-chan struct{}, r *round) error {
+	select {
+	case <-r.wake:
+		return b.leave(r)
+	case <-done:
 	}
+	b.mu.Lock()
+	if b.cur == r {
+		// Still gathering: leaving now strands the others, so break it.
+		// We leave before it ends, so we take no part in its outcome.
+		r.waiting--
+		r.chans--
+		b.breakLocked()
+		b.mu.Unlock()
+		return ctx.Err()
+	}
+	b.mu.Unlock()
+	// The round has already tripped (its action may still be running) or
+	// was broken by someone else: either way its outcome is ours.
 	<-r.wake
 	return b.leave(r)
 }
@@ -210,14 +226,13 @@ func runAction(fn func() error) (err error) {
 	return err
 }
 
-// breakLocked ends the gathering round with ErrBroken for its n waiting
-// parties and marks the barrier broken; b.mu is held.
-func (b *Barrier) breakLocked(n int) {
+// breakLocked ends the gathering round with ErrBroken and marks the barrier
+// broken; b.mu is held.
+func (b *Barrier) breakLocked() {
 	if b.cur != nil {
-		b.end(b.cur, n, ErrBroken)
+		b.endLocked(b.cur, ErrBroken)
 		b.cur = nil
 	}
-	b.arrived = 0
 	b.broken = true
 }
 
@@ -229,7 +244,7 @@ func (b *Barrier) breakLocked(n int) {
 func (b *Barrier) Reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.breakLocked(b.arrived)
+	b.breakLocked()
 	b.broken = false
 	b.cur = b.newRound()
 	b.resets++
@@ -252,5 +267,8 @@ func (b *Barrier) Parties() int { return b.parties }
 func (b *Barrier) Waiting() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.arrived
+	if b.cur == nil {
+		return 0
+	}
+	return b.cur.waiting
 }

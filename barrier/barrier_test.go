@@ -390,9 +390,10 @@ func TestStress(t *testing.T) {
 }
 
 // TestStressCancelAndReset mixes successful rounds with cancelled parties
-// and Resets, so rounds are broken, recycled and reused in every order. Each
-// party runs until all have done enough Waits; the shared stop ctx then
-// releases anyone left waiting.
+// and Resets, and parties that wait on the cond (uncancellable ctx) with ones
+// that wait on the channel, so rounds are broken, recycled and reused in
+// every order. Each party runs until all have done enough Waits; then the
+// test Resets until every party has noticed the stop.
 func TestStressCancelAndReset(t *testing.T) {
 	const parties, iterations = 4, 200
 	var trips atomic.Int64
@@ -410,15 +411,21 @@ func TestStressCancelAndReset(t *testing.T) {
 				if i == iterations {
 					reached.Done()
 				}
-				ctx, cancel := context.WithCancel(stop)
-				if r.IntN(10) == 0 {
-					go func() {
-						runtime.Gosched()
-						cancel()
-					}()
+				var err error
+				switch r.IntN(3) {
+				case 0:
+					err = b.Wait(context.Background())
+				default:
+					ctx, cancel := context.WithCancel(stop)
+					if r.IntN(5) == 0 {
+						go func() {
+							runtime.Gosched()
+							cancel()
+						}()
+					}
+					err = b.Wait(ctx)
+					cancel()
 				}
-				err := b.Wait(ctx)
-				cancel()
 				switch {
 				case err == nil:
 					successes.Add(1)
@@ -434,7 +441,22 @@ func TestStressCancelAndReset(t *testing.T) {
 	}
 	reached.Wait()
 	cancelStop()
-	wg.Wait()
+	finished := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(finished)
+	}()
+	// Parties waiting with context.Background are released only by a
+	// completed or broken round.
+	for stopped := false; !stopped; {
+		b.Reset()
+		select {
+		case <-finished:
+			stopped = true
+		default:
+			runtime.Gosched()
+		}
+	}
 	// Every successful Wait belongs to a tripped round of exactly parties.
 	require.Equal(t, trips.Load()*parties, successes.Load())
 	b.Reset()

@@ -34,3 +34,25 @@ func BenchmarkRound(b *testing.B) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkRoundCancellable is BenchmarkRound with a ctx that can be
+// cancelled, so every party selects on its round's channel.
+func BenchmarkRoundCancellable(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const parties = 4
+	br := New(parties)
+	b.ReportAllocs()
+	var wg sync.WaitGroup
+	for range parties - 1 {
+		wg.Go(func() {
+			for range b.N {
+				_ = br.Wait(ctx)
+			}
+		})
+	}
+	for range b.N {
+		_ = br.Wait(ctx)
+	}
+	wg.Wait()
+}
