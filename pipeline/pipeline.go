@@ -21,7 +21,8 @@ type PanicError = panics.Error
 // The first stage error, a panic, or the cancellation of the parent context
 // cancels every stage; Stop does the same without an error. Either way every
 // goroutine returns promptly: each send and receive between stages also
-// waits on the pipeline's context.
+// waits on the pipeline's context. A Stream that nobody consumes holds its
+// stage open until then, so Wait blocks until the pipeline is stopped.
 type Pipeline struct {
 	ctx    context.Context
 	cancel context.CancelFunc
