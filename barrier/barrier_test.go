@@ -17,6 +17,17 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// ctxKinds are the two ways a party waits: with an uncancellable ctx it
+// sleeps on the barrier's Cond, with a cancellable one it selects on the
+// round's channel. Behaviour tests run with both.
+var ctxKinds = []struct {
+	name string
+	ctx  func(t *testing.T) context.Context
+}{
+	{"cancellable", func(t *testing.T) context.Context { return t.Context() }},
+	{"uncancellable", func(*testing.T) context.Context { return context.Background() }},
+}
+
 func waitAsync(ctx context.Context, b *Barrier) chan error {
 	ch := make(chan error, 1)
 	go func() { ch <- b.Wait(ctx) }()
@@ -53,314 +64,354 @@ func TestProgrammerErrorsPanic(t *testing.T) {
 }
 
 func TestRounds(t *testing.T) {
-	tests := []struct {
-		parties, rounds int
-	}{
-		{1, 5},
-		{2, 50},
-		{4, 50},
-		{9, 10},
-	}
-	for _, tt := range tests {
-		t.Run("", func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				var actions atomic.Int64
-				// arrivedThisRound counts arrivals; the action sees it full,
-				// and a party seeing it not reset proves nobody was released
-				// before the action ran.
-				var arrived atomic.Int64
-				b := New(tt.parties, WithAction(func() error {
-					if got := arrived.Swap(0); got != int64(tt.parties) {
-						return errors.New("action ran before every party arrived")
-					}
-					actions.Add(1)
-					return nil
-				}))
-				require.Equal(t, tt.parties, b.Parties())
-				var wg sync.WaitGroup
-				for range tt.parties {
-					wg.Go(func() {
-						for round := range tt.rounds {
-							arrived.Add(1)
-							if err := b.Wait(t.Context()); err != nil {
-								t.Errorf("round %d: %v", round, err)
-								return
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			tests := []struct {
+				parties, rounds int
+			}{
+				{1, 5},
+				{2, 50},
+				{4, 50},
+				{9, 10},
+			}
+			for _, tt := range tests {
+				t.Run("", func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) {
+						var actions atomic.Int64
+						// arrived counts arrivals; the action sees it full,
+						// and a party seeing it not reset proves nobody was released
+						// before the action ran.
+						var arrived atomic.Int64
+						b := New(tt.parties, WithAction(func() error {
+							if got := arrived.Swap(0); got != int64(tt.parties) {
+								return errors.New("action ran before every party arrived")
 							}
-							if got := actions.Load(); got <= int64(round) {
-								t.Errorf("released from round %d before its action (%d actions)", round, got)
-								return
-							}
+							actions.Add(1)
+							return nil
+						}))
+						require.Equal(t, tt.parties, b.Parties())
+						var wg sync.WaitGroup
+						for range tt.parties {
+							wg.Go(func() {
+								for round := range tt.rounds {
+									arrived.Add(1)
+									if err := b.Wait(kind.ctx(t)); err != nil {
+										t.Errorf("round %d: %v", round, err)
+										return
+									}
+									if got := actions.Load(); got <= int64(round) {
+										t.Errorf("released from round %d before its action (%d actions)", round, got)
+										return
+									}
+								}
+							})
 						}
+						// A stranded party would deadlock the bubble, which
+						// synctest reports as a failure.
+						wg.Wait()
+						require.Equal(t, int64(tt.rounds), actions.Load())
+						require.False(t, b.Broken())
+						require.Zero(t, b.Waiting())
 					})
-				}
-				// A stranded party would deadlock the bubble, which
-				// synctest reports as a failure.
-				wg.Wait()
-				require.Equal(t, int64(tt.rounds), actions.Load())
-				require.False(t, b.Broken())
-				require.Zero(t, b.Waiting())
-			})
+				})
+			}
 		})
 	}
 }
 
 func TestFastPartyDoesNotStrandSlowOnes(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		const rounds = 20
-		b := New(3)
-		var wg sync.WaitGroup
-		for i := range 3 {
-			wg.Go(func() {
-				for range rounds {
-					if err := b.Wait(t.Context()); err != nil {
-						t.Error(err)
-						return
-					}
-					if i > 0 {
-						// Slow parties take a while to come back; the fast
-						// one (i == 0) is already waiting in the next round.
-						time.Sleep(time.Duration(i) * time.Millisecond)
-					}
-				}
-			})
-		}
-		wg.Wait()
-		require.Zero(t, b.Waiting())
-	})
-}
-
-func TestExtraArrivalsWaitForNextRound(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		b := New(2)
-		first := waitAsync(t.Context(), b)
-		second := waitAsync(t.Context(), b)
-		require.NoError(t, <-first)
-		require.NoError(t, <-second)
-
-		var chs []chan error
-		for range 3 {
-			chs = append(chs, waitAsync(t.Context(), b))
-		}
-		synctest.Wait()
-		// Two of the three tripped a round; the third waits for a partner.
-		var done, blocked int
-		for _, ch := range chs {
-			if returned(ch) {
-				require.NoError(t, <-ch)
-				done++
-			} else {
-				blocked++
-			}
-		}
-		require.Equal(t, 2, done)
-		require.Equal(t, 1, blocked)
-		require.Equal(t, 1, b.Waiting())
-
-		require.NoError(t, b.Wait(t.Context()))
-		synctest.Wait()
-		require.Zero(t, b.Waiting())
-	})
-}
-
-func TestCancelBreaksRound(t *testing.T) {
-	tests := []struct {
-		name    string
-		makeCtx func(context.Context) (context.Context, context.CancelFunc)
-		want    error
-	}{
-		{"cancel", context.WithCancel, context.Canceled},
-		{"deadline", func(ctx context.Context) (context.Context, context.CancelFunc) {
-			return context.WithTimeout(ctx, time.Second)
-		}, context.DeadlineExceeded},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
+				const rounds = 20
 				b := New(3)
-				other := waitAsync(t.Context(), b)
-				ctx, cancel := tt.makeCtx(t.Context())
-				defer cancel()
-				mine := waitAsync(ctx, b)
-				synctest.Wait()
-				require.Equal(t, 2, b.Waiting())
-
-				if tt.want == context.Canceled {
-					cancel()
-				} // else the deadline passes once everything blocks
-				require.ErrorIs(t, <-mine, tt.want)
-				require.ErrorIs(t, <-other, ErrBroken)
-				require.True(t, b.Broken())
+				var wg sync.WaitGroup
+				for i := range 3 {
+					wg.Go(func() {
+						for range rounds {
+							if err := b.Wait(kind.ctx(t)); err != nil {
+								t.Error(err)
+								return
+							}
+							if i > 0 {
+								// Slow parties take a while to come back; the fast
+								// one (i == 0) is already waiting in the next round.
+								time.Sleep(time.Duration(i) * time.Millisecond)
+							}
+						}
+					})
+				}
+				wg.Wait()
 				require.Zero(t, b.Waiting())
-				require.ErrorIs(t, b.Wait(t.Context()), ErrBroken, "a broken barrier fails at once")
 			})
 		})
 	}
 }
 
+func TestExtraArrivalsWaitForNextRound(t *testing.T) {
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := New(2)
+				first := waitAsync(kind.ctx(t), b)
+				second := waitAsync(kind.ctx(t), b)
+				require.NoError(t, <-first)
+				require.NoError(t, <-second)
+
+				var chs []chan error
+				for range 3 {
+					chs = append(chs, waitAsync(kind.ctx(t), b))
+				}
+				synctest.Wait()
+				// Two of the three tripped a round; the third waits for a partner.
+				var done, blocked int
+				for _, ch := range chs {
+					if returned(ch) {
+						require.NoError(t, <-ch)
+						done++
+					} else {
+						blocked++
+					}
+				}
+				require.Equal(t, 2, done)
+				require.Equal(t, 1, blocked)
+				require.Equal(t, 1, b.Waiting())
+
+				require.NoError(t, b.Wait(kind.ctx(t)))
+				synctest.Wait()
+				require.Zero(t, b.Waiting())
+			})
+		})
+	}
+}
+
+func TestCancelBreaksRound(t *testing.T) {
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			tests := []struct {
+				name    string
+				makeCtx func(context.Context) (context.Context, context.CancelFunc)
+				want    error
+			}{
+				{"cancel", context.WithCancel, context.Canceled},
+				{"deadline", func(ctx context.Context) (context.Context, context.CancelFunc) {
+					return context.WithTimeout(ctx, time.Second)
+				}, context.DeadlineExceeded},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) {
+						b := New(3)
+						other := waitAsync(kind.ctx(t), b)
+						ctx, cancel := tt.makeCtx(t.Context())
+						defer cancel()
+						mine := waitAsync(ctx, b)
+						synctest.Wait()
+						require.Equal(t, 2, b.Waiting())
+
+						if tt.want == context.Canceled {
+							cancel()
+						} // else the deadline passes once everything blocks
+						require.ErrorIs(t, <-mine, tt.want)
+						require.ErrorIs(t, <-other, ErrBroken)
+						require.True(t, b.Broken())
+						require.Zero(t, b.Waiting())
+						require.ErrorIs(t, b.Wait(kind.ctx(t)), ErrBroken, "a broken barrier fails at once")
+					})
+				})
+			}
+		})
+	}
+}
+
 func TestAlreadyDoneCtxBreaks(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		b := New(2)
-		other := waitAsync(t.Context(), b)
-		synctest.Wait()
-		ctx, cancel := context.WithCancel(t.Context())
-		cancel()
-		// Even as the last arrival, a done ctx means this party gave up.
-		require.ErrorIs(t, b.Wait(ctx), context.Canceled)
-		require.ErrorIs(t, <-other, ErrBroken)
-		require.True(t, b.Broken())
-	})
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := New(2)
+				other := waitAsync(kind.ctx(t), b)
+				synctest.Wait()
+				ctx, cancel := context.WithCancel(t.Context())
+				cancel()
+				// Even as the last arrival, a done ctx means this party gave up.
+				require.ErrorIs(t, b.Wait(ctx), context.Canceled)
+				require.ErrorIs(t, <-other, ErrBroken)
+				require.True(t, b.Broken())
+			})
+		})
+	}
 }
 
 func TestCancelAfterTripIsSuccess(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		inAction := make(chan struct{})
-		finish := make(chan struct{})
-		b := New(2, WithAction(func() error {
-			close(inAction)
-			<-finish
-			return nil
-		}))
-		ctx, cancel := context.WithCancel(t.Context())
-		waiter := waitAsync(ctx, b)
-		synctest.Wait()
-		last := waitAsync(t.Context(), b)
-		<-inAction // the round has tripped
-
-		cancel()
-		synctest.Wait()
-		require.False(t, returned(waiter), "released before the action finished")
-		require.False(t, b.Broken())
-		close(finish)
-		require.NoError(t, <-waiter)
-		require.NoError(t, <-last)
-		require.False(t, b.Broken())
-	})
-}
-
-func TestActionFailureBreaksRound(t *testing.T) {
-	boom := errors.New("boom")
-	tests := []struct {
-		name   string
-		action func() error
-		check  func(t *testing.T, err error)
-	}{
-		{"error", func() error { return boom }, func(t *testing.T, err error) {
-			require.ErrorIs(t, err, boom)
-			require.ErrorIs(t, err, ErrBroken)
-			require.EqualError(t, err, "barrier: broken: action failed: boom")
-		}},
-		{"panic", func() error { panic("kaput") }, func(t *testing.T, err error) {
-			var pe *PanicError
-			require.ErrorAs(t, err, &pe)
-			require.Equal(t, "kaput", pe.Value)
-			require.NotEmpty(t, pe.Stack)
-			require.ErrorIs(t, err, ErrBroken)
-		}},
-		{"panic with error", func() error { panic(boom) }, func(t *testing.T, err error) {
-			require.ErrorIs(t, err, boom)
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				b := New(3, WithAction(tt.action))
-				a := waitAsync(t.Context(), b)
-				c := waitAsync(t.Context(), b)
+				inAction := make(chan struct{})
+				finish := make(chan struct{})
+				b := New(2, WithAction(func() error {
+					close(inAction)
+					<-finish
+					return nil
+				}))
+				ctx, cancel := context.WithCancel(t.Context())
+				waiter := waitAsync(ctx, b)
 				synctest.Wait()
-				err := b.Wait(t.Context()) // last: runs the action
-				tt.check(t, err)
-				require.Equal(t, ErrBroken, <-a)
-				require.Equal(t, ErrBroken, <-c)
-				require.True(t, b.Broken())
-				require.Zero(t, b.Waiting())
-				require.ErrorIs(t, b.Wait(t.Context()), ErrBroken)
+				last := waitAsync(kind.ctx(t), b)
+				<-inAction // the round has tripped
 
-				b.Reset()
+				cancel()
+				synctest.Wait()
+				require.False(t, returned(waiter), "released before the action finished")
+				require.False(t, b.Broken())
+				close(finish)
+				require.NoError(t, <-waiter)
+				require.NoError(t, <-last)
 				require.False(t, b.Broken())
 			})
 		})
 	}
 }
 
-func TestActionFailureBreaksNextRoundArrivals(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		inAction := make(chan struct{})
-		finish := make(chan struct{})
-		b := New(2, WithAction(func() error {
-			close(inAction)
-			<-finish
-			return errors.New("boom")
-		}))
-		first := waitAsync(t.Context(), b)
-		synctest.Wait()
-		last := waitAsync(t.Context(), b)
-		<-inAction
-		early := waitAsync(t.Context(), b) // arrives for the next round
-		synctest.Wait()
-		require.Equal(t, 1, b.Waiting())
+func TestActionFailureBreaksRound(t *testing.T) {
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			boom := errors.New("boom")
+			tests := []struct {
+				name   string
+				action func() error
+				check  func(t *testing.T, err error)
+			}{
+				{"error", func() error { return boom }, func(t *testing.T, err error) {
+					require.ErrorIs(t, err, boom)
+					require.ErrorIs(t, err, ErrBroken)
+					require.EqualError(t, err, "barrier: broken: action failed: boom")
+				}},
+				{"panic", func() error { panic("kaput") }, func(t *testing.T, err error) {
+					var pe *PanicError
+					require.ErrorAs(t, err, &pe)
+					require.Equal(t, "kaput", pe.Value)
+					require.NotEmpty(t, pe.Stack)
+					require.ErrorIs(t, err, ErrBroken)
+				}},
+				{"panic with error", func() error { panic(boom) }, func(t *testing.T, err error) {
+					require.ErrorIs(t, err, boom)
+				}},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) {
+						b := New(3, WithAction(tt.action))
+						a := waitAsync(kind.ctx(t), b)
+						c := waitAsync(kind.ctx(t), b)
+						synctest.Wait()
+						err := b.Wait(kind.ctx(t)) // last: runs the action
+						tt.check(t, err)
+						require.Equal(t, ErrBroken, <-a)
+						require.Equal(t, ErrBroken, <-c)
+						require.True(t, b.Broken())
+						require.Zero(t, b.Waiting())
+						require.ErrorIs(t, b.Wait(kind.ctx(t)), ErrBroken)
 
-		close(finish)
-		require.ErrorIs(t, <-last, ErrBroken)
-		require.Equal(t, ErrBroken, <-first)
-		require.Equal(t, ErrBroken, <-early, "the barrier is broken, so the next round is too")
-		require.True(t, b.Broken())
-	})
+						b.Reset()
+						require.False(t, b.Broken())
+					})
+				})
+			}
+		})
+	}
+}
+
+func TestActionFailureBreaksNextRoundArrivals(t *testing.T) {
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				inAction := make(chan struct{})
+				finish := make(chan struct{})
+				b := New(2, WithAction(func() error {
+					close(inAction)
+					<-finish
+					return errors.New("boom")
+				}))
+				first := waitAsync(kind.ctx(t), b)
+				synctest.Wait()
+				last := waitAsync(kind.ctx(t), b)
+				<-inAction
+				early := waitAsync(kind.ctx(t), b) // arrives for the next round
+				synctest.Wait()
+				require.Equal(t, 1, b.Waiting())
+
+				close(finish)
+				require.ErrorIs(t, <-last, ErrBroken)
+				require.Equal(t, ErrBroken, <-first)
+				require.Equal(t, ErrBroken, <-early, "the barrier is broken, so the next round is too")
+				require.True(t, b.Broken())
+			})
+		})
+	}
 }
 
 func TestResetDuringActionKeepsFreshRound(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		inAction := make(chan struct{})
-		finish := make(chan struct{})
-		var calls atomic.Int64
-		b := New(2, WithAction(func() error {
-			if calls.Add(1) > 1 {
-				return nil
-			}
-			close(inAction)
-			<-finish
-			return errors.New("boom")
-		}))
-		first := waitAsync(t.Context(), b)
-		synctest.Wait()
-		last := waitAsync(t.Context(), b)
-		<-inAction
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				inAction := make(chan struct{})
+				finish := make(chan struct{})
+				var calls atomic.Int64
+				b := New(2, WithAction(func() error {
+					if calls.Add(1) > 1 {
+						return nil
+					}
+					close(inAction)
+					<-finish
+					return errors.New("boom")
+				}))
+				first := waitAsync(kind.ctx(t), b)
+				synctest.Wait()
+				last := waitAsync(kind.ctx(t), b)
+				<-inAction
 
-		b.Reset()
-		fresh := waitAsync(t.Context(), b)
-		synctest.Wait()
-		close(finish)
-		require.ErrorIs(t, <-last, ErrBroken)
-		require.Equal(t, ErrBroken, <-first)
-		synctest.Wait()
-		require.False(t, b.Broken(), "a failure from before Reset must not break the fresh round")
-		require.False(t, returned(fresh))
-		require.NoError(t, b.Wait(t.Context()))
-		require.NoError(t, <-fresh)
-	})
+				b.Reset()
+				fresh := waitAsync(kind.ctx(t), b)
+				synctest.Wait()
+				close(finish)
+				require.ErrorIs(t, <-last, ErrBroken)
+				require.Equal(t, ErrBroken, <-first)
+				synctest.Wait()
+				require.False(t, b.Broken(), "a failure from before Reset must not break the fresh round")
+				require.False(t, returned(fresh))
+				require.NoError(t, b.Wait(kind.ctx(t)))
+				require.NoError(t, <-fresh)
+			})
+		})
+	}
 }
 
 func TestReset(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		b := New(3)
-		a := waitAsync(t.Context(), b)
-		c := waitAsync(t.Context(), b)
-		synctest.Wait()
-		require.Equal(t, 2, b.Waiting())
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := New(3)
+				a := waitAsync(kind.ctx(t), b)
+				c := waitAsync(kind.ctx(t), b)
+				synctest.Wait()
+				require.Equal(t, 2, b.Waiting())
 
-		b.Reset()
-		require.Equal(t, ErrBroken, <-a)
-		require.Equal(t, ErrBroken, <-c)
-		require.False(t, b.Broken())
-		require.Zero(t, b.Waiting())
+				b.Reset()
+				require.Equal(t, ErrBroken, <-a)
+				require.Equal(t, ErrBroken, <-c)
+				require.False(t, b.Broken())
+				require.Zero(t, b.Waiting())
 
-		// A fresh round of three completes normally.
-		chs := []chan error{waitAsync(t.Context(), b), waitAsync(t.Context(), b)}
-		synctest.Wait()
-		require.NoError(t, b.Wait(t.Context()))
-		for _, ch := range chs {
-			require.NoError(t, <-ch)
-		}
-	})
+				// A fresh round of three completes normally.
+				chs := []chan error{waitAsync(kind.ctx(t), b), waitAsync(kind.ctx(t), b)}
+				synctest.Wait()
+				require.NoError(t, b.Wait(kind.ctx(t)))
+				for _, ch := range chs {
+					require.NoError(t, <-ch)
+				}
+			})
+		})
+	}
 }
 
 func TestResetIdle(t *testing.T) {
