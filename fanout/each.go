@@ -66,7 +66,7 @@ func each(ctx context.Context, n, workers int, fn func(context.Context, int) err
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	r := &runner{ctx: wctx, cancel: cancel, fn: fn, n: n, workers: min(workers, n)}
+	r := &runner{ctx: wctx, cancel: cancel, fn: fn, n: n, workers: min(workers, n), parentDone: ctx.Done() != nil}
 	var wg sync.WaitGroup
 	for range r.workers - 1 {
 		wg.Go(r.work)
@@ -95,8 +95,21 @@ type runner struct {
 	next     atomic.Int64
 	finished atomic.Int64
 
+	// failed is set by fail before it cancels ctx. With a parent that can
+	// never be cancelled it is all a worker needs to check, which is
+	// cheaper than ctx.Err.
+	failed     atomic.Bool
+	parentDone bool // the parent ctx can be cancelled
+
 	mu  sync.Mutex
 	err error
+}
+
+func (r *runner) stopped() bool {
+	if r.parentDone {
+		return r.ctx.Err() != nil
+	}
+	return r.failed.Load()
 }
 
 func (r *runner) claim() (from, to int, ok bool) {
@@ -126,9 +139,7 @@ func (r *runner) work() {
 			return
 		}
 		for i := from; i < to; i++ {
-			// An item failed or ctx is done: start nothing new. (Err is
-			// an atomic load since Go 1.25, cheaper than a channel poll.)
-			if r.ctx.Err() != nil {
+			if r.stopped() { // an item failed or ctx is done: start nothing new
 				return
 			}
 			if err := r.fn(r.ctx, i); err != nil {
@@ -147,5 +158,6 @@ func (r *runner) fail(err error) {
 		r.err = err
 	}
 	r.mu.Unlock()
+	r.failed.Store(true)
 	r.cancel()
 }

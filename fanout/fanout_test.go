@@ -242,14 +242,22 @@ func TestForEach(t *testing.T) {
 }
 
 func TestMapFailsFast(t *testing.T) {
+	cancellable, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	tests := []struct {
 		name    string
+		ctx     context.Context
 		workers int
-	}{{"serial", 1}, {"parallel", 4}}
+	}{
+		{"serial", context.Background(), 1},
+		{"parallel", context.Background(), 4},
+		{"serial, cancellable parent", cancellable, 1},
+		{"parallel, cancellable parent", cancellable, 4},
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var calls, cancelled atomic.Int32
-			got, err := Map(context.Background(), ints(10_000), tt.workers, func(ctx context.Context, v int) (int, error) {
+			got, err := Map(tt.ctx, ints(10_000), tt.workers, func(ctx context.Context, v int) (int, error) {
 				calls.Add(1)
 				if v == 10 {
 					return 0, errBoom
