@@ -39,6 +39,10 @@ func main() {
 	flag.IntVar(&cfg.chat.Burst, "burst", cfg.chat.Burst, "messages a name may post at once")
 	flag.Parse()
 	cfg.chat.Rate = ratelimit.Limit(rate)
+	if err := cfg.chat.Validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "chat: flags:", err)
+		os.Exit(2)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -80,7 +84,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	srv.RegisterOnShutdown(app.Close)
 	fmt.Fprintf(out, "chat: serving on http://%s\n", ln.Addr())
 
-	g, gctx := errgroup.New(ctx)
+	g, _ := errgroup.New(ctx)
 	g.Go(func(ctx context.Context) error {
 		<-ctx.Done() // a signal, or Serve failed
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.grace)
@@ -99,7 +103,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return nil
 	})
 	err = g.Wait()
-	if gctx.Err() != nil && errors.Is(err, context.Cause(ctx)) {
+	if ctx.Err() != nil && errors.Is(err, context.Cause(ctx)) {
 		// ctx was done before the tasks started, so the group skipped
 		// them: a stop as asked for, with nothing to shut down.
 		return nil

@@ -1,13 +1,14 @@
 package chat
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/weavego/weave/ratelimit"
 )
 
 // Config holds the service's limits. Start from DefaultConfig and change what
-// you need: New panics on a zero or negative limit.
+// you need.
 type Config struct {
 	// MaxStreams caps the event streams open at once (one per browser tab);
 	// one more is answered 503 Service Unavailable.
@@ -45,4 +46,26 @@ func DefaultConfig() Config {
 		Heartbeat:    15 * time.Second,
 		MaxText:      500,
 	}
+}
+
+// Validate reports the first limit that is zero or negative (only Heartbeat
+// may be zero).
+func (c Config) Validate() error {
+	for _, f := range []struct {
+		name string
+		ok   bool
+	}{
+		{"MaxStreams", c.MaxStreams > 0},
+		{"Rate", c.Rate > 0},
+		{"Burst", c.Burst > 0},
+		{"Buffer", c.Buffer > 0},
+		{"WriteTimeout", c.WriteTimeout > 0},
+		{"Heartbeat", c.Heartbeat >= 0},
+		{"MaxText", c.MaxText > 0},
+	} {
+		if !f.ok {
+			return fmt.Errorf("invalid Config.%s", f.name)
+		}
+	}
+	return nil
 }

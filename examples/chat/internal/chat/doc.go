@@ -1,5 +1,5 @@
 // Package chat is the service behind examples/chat: a chat server whose rooms
-// are pubsub topics, in about 400 lines.
+// are pubsub topics.
 //
 // A browser opens one Server-Sent Events stream per room,
 //
@@ -24,4 +24,8 @@
 //
 // Every write to a client has a deadline (Config.WriteTimeout), so a client
 // that stops reading holds its handler for at most that long.
+//
+// The files: server.go wires the routes, events.go holds the streams,
+// messages.go the posts and input checks, presence.go who is online, web.go
+// and static/ the page; client.go is a Go client for tests and load tests.
 package chat

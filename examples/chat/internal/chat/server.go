@@ -2,7 +2,6 @@ package chat
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -27,23 +26,11 @@ type Server struct {
 	mux     *http.ServeMux
 }
 
-// New returns a Server with the limits in cfg. It starts no goroutine.
+// New returns a Server with the limits in cfg. It starts no goroutine. It
+// panics if cfg is not valid.
 func New(cfg Config) *Server {
-	for _, c := range []struct {
-		name string
-		ok   bool
-	}{
-		{"MaxStreams", cfg.MaxStreams > 0},
-		{"Rate", cfg.Rate > 0},
-		{"Burst", cfg.Burst > 0},
-		{"Buffer", cfg.Buffer > 0},
-		{"WriteTimeout", cfg.WriteTimeout > 0},
-		{"Heartbeat", cfg.Heartbeat >= 0},
-		{"MaxText", cfg.MaxText > 0},
-	} {
-		if !c.ok {
-			panic(fmt.Sprintf("chat: New called with invalid Config.%s", c.name))
-		}
+	if err := cfg.Validate(); err != nil {
+		panic("chat: New called with " + err.Error())
 	}
 	s := &Server{
 		cfg: cfg,
