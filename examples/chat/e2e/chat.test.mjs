@@ -20,6 +20,7 @@ const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const shots = process.env.CHAT_SCREENSHOTS || tmpdir();
 
 let dir, server, exited, base, browser;
+const pageErrors = []; // uncaught errors in any page's script
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'chat-e2e-'));
@@ -61,11 +62,16 @@ after(async () => {
 // enter opens the page in its own browser context (its own session) and
 // joins room as name. It returns once the page lists name as online, that
 // is once its event stream is open.
-async function enter(name, room) {
+async function open(path) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  page.on('pageerror', (err) => { throw err; });
-  await page.goto(base);
+  page.on('pageerror', (err) => pageErrors.push(err));
+  await page.goto(base + path);
+  return page;
+}
+
+async function enter(name, room) {
+  const page = await open('/');
   await page.getByLabel('Your name').fill(name);
   await page.getByLabel('Room').fill(room);
   await page.getByRole('button', { name: 'Join' }).click();
@@ -81,6 +87,9 @@ async function say(page, text) {
 const messages = (page) => page.locator('#log .msg .text');
 
 test('messages reach their room and only their room', async () => {
+  // The admin view watches every room; its stream is subscribed once open.
+  const admin = await open('/#admin');
+  await admin.locator('#status', { hasText: 'Watching every room' }).waitFor();
   const ann = await enter('ann', 'lobby');
   const bob = await enter('bob', 'lobby');
   const cat = await enter('cat', 'attic');
@@ -98,6 +107,8 @@ test('messages reach their room and only their room', async () => {
   assert.deepEqual(await messages(cat).allTextContents(), ['hello from cat']);
   assert.deepEqual(await messages(bob).allTextContents(), ['hello from ann']);
   assert.deepEqual(await bob.locator('#members li').allTextContents(), ['ann', 'bob']);
+  await admin.locator('#log .msg', { hasText: 'hello from cat' }).waitFor();
+  assert.deepEqual(await admin.locator('#log .msg .room').allTextContents(), ['#lobby', '#attic']);
 
   // Past the rate limit the page shows the server's 429 inline.
   await say(ann, 'two');
@@ -107,7 +118,7 @@ test('messages reach their room and only their room', async () => {
   await ann.locator('#error', { hasText: '429' }).waitFor();
   assert.equal(await ann.getByRole('textbox', { name: 'Message' }).inputValue(), 'four', 'a refused message stays in the box');
 
-  for (const [name, page] of Object.entries({ ann, bob })) {
+  for (const [name, page] of Object.entries({ ann, bob, admin })) {
     const path = join(shots, `chat-e2e-${name}.png`);
     await page.screenshot({ path });
     console.log(`screenshot: ${path}`);
@@ -117,4 +128,5 @@ test('messages reach their room and only their room', async () => {
   server.kill('SIGTERM');
   assert.deepEqual(await exited, { code: 0, signal: null });
   await bob.locator('#status', { hasText: /lost|refused/ }).waitFor();
+  assert.deepEqual(pageErrors, []);
 });

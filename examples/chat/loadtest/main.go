@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -43,12 +44,26 @@ func main() {
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long to send")
 	flag.DurationVar(&cfg.drain, "drain", 5*time.Second, "how long to wait for deliveries after the last send")
 	flag.IntVar(&cfg.senders, "senders", 32, "concurrent posts at most")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run (server included when in-process) to `file`")
 	flag.Parse()
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
