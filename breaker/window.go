@@ -13,6 +13,7 @@ const buckets = 10
 type window struct {
 	mu    sync.Mutex
 	width int64 // nanoseconds per bucket
+	last  int64 // the latest slice recorded
 	b     [buckets]bucket
 }
 
@@ -31,10 +32,16 @@ func newWindow(span int64) *window {
 
 // record adds one outcome at time now and returns the totals over the
 // window ending at now.
+//
+// Callers read the clock before they lock, so now may be older than a time
+// already recorded. Such an outcome counts in the latest slice: it is late
+// by at most the caller's stall, and mapping it back to its own slice could
+// clear the newer counts that slot holds now.
 func (w *window) record(now int64, failed bool) (calls, failures uint64) {
-	epoch := now / w.width
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	epoch := max(now/w.width, w.last)
+	w.last = epoch
 	cur := &w.b[epoch%buckets]
 	if cur.epoch != epoch {
 		*cur = bucket{epoch: epoch}
