@@ -6,19 +6,12 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-
-	"github.com/weavego/weave/internal/panics"
 )
 
 // ErrBroken is returned by Wait when its round did not complete: another
 // party's ctx ended, the action failed, or Reset was called. A broken
 // barrier returns it at once from every Wait until Reset.
 var ErrBroken = errors.New("barrier: broken")
-
-// PanicError is a panic recovered from the action, with the value and the
-// stack where it happened. The party that ran the action gets an error that
-// wraps it (find it with errors.As).
-type PanicError = panics.Error
 
 // Option configures a Barrier.
 type Option func(*config)
@@ -31,12 +24,20 @@ type config struct {
 // its goroutine, before any party of the round is released. The parties
 // still waiting see everything fn did.
 //
-// If fn returns an error or panics, the round breaks: the party that ran it
-// gets an error that wraps both ErrBroken and fn's error (or a *PanicError),
-// the other parties get ErrBroken, and the barrier stays broken until Reset.
+// If fn returns an error, the round breaks: the party that ran it gets an
+// error that wraps both ErrBroken and fn's error, the other parties get
+// ErrBroken, and the barrier stays broken until Reset. If fn panics (or calls
+// runtime.Goexit), the round breaks in the same way first, so no party is
+// stranded and the barrier is consistent; then the panic goes on up the
+// goroutine of the party that ran fn, with its original value, and that
+// party's Wait does not return. fn runs on the caller's goroutine, so the
+// library does not turn the panic into an error.
+//
 // fn should be quick: the round's parties cannot return, whatever their ctx,
 // until it finishes. It may call Parties, Waiting, Broken and Reset, but must
-// not Wait on the same barrier. WithAction panics if fn is nil.
+// not Wait on the same barrier. A Reset while fn runs does not affect its
+// round, but a failure of fn then no longer breaks the fresh round Reset
+// opened. WithAction panics if fn is nil.
 func WithAction(fn func() error) Option {
 	if fn == nil {
 		panic("barrier: WithAction called with nil fn")
@@ -136,6 +137,9 @@ func (b *Barrier) leave(r *round) error {
 // Wait blocks until Parties() parties, this one included, have called Wait in
 // the current round, then runs the action (if any) and releases them all
 // with nil. Arrivals beyond the number of parties wait for the next round.
+// The action runs on the goroutine of the last party to arrive, inside its
+// Wait; if it returns an error or panics, the round breaks as WithAction
+// describes, and a panic then continues up that party's goroutine.
 //
 // If ctx ends while the caller waits, or is already done when Wait is
 // called, the caller returns ctx.Err() and the round breaks: the other
@@ -181,18 +185,47 @@ func (b *Barrier) Wait(ctx context.Context) error {
 	}
 	resets := b.resets
 	b.mu.Unlock()
-	err := runAction(b.action)
+	return b.runAction(r, resets)
+}
+
+// runAction runs the action for r, which has tripped, on the last arriver's
+// goroutine with b.mu not held, then ends r with its outcome. resets is
+// b.resets as it was when r tripped.
+func (b *Barrier) runAction(r *round, resets uint64) error {
+	returned := false
+	defer func() {
+		if !returned {
+			// The action panicked or called runtime.Goexit. Break the round
+			// as for an error, so nobody waits for an outcome that would
+			// never come, and let the panic go on up unrecovered: its value
+			// and stack stay exactly as the action left them.
+			b.mu.Lock()
+			b.failLocked(r, resets)
+			b.mu.Unlock()
+		}
+	}()
+	err := b.action()
+	returned = true
+
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err == nil {
 		b.endLocked(r, nil)
 		return nil
 	}
+	b.failLocked(r, resets)
+	return fmt.Errorf("%w: action failed: %w", ErrBroken, err)
+}
+
+// failLocked ends the tripped round r with ErrBroken because its action
+// failed, and breaks the barrier unless Reset was called since r tripped (the
+// caller asked for a fresh round, which an old failure must not spoil); b.mu
+// is held.
+func (b *Barrier) failLocked(r *round, resets uint64) {
 	if b.resets == resets && !b.broken {
 		b.breakLocked()
 	}
 	b.endLocked(r, ErrBroken)
-	return fmt.Errorf("%w: action failed: %w", ErrBroken, err)
 }
 
 // await waits on r's channel for the round to end, or for ctx.
@@ -217,13 +250,6 @@ func (b *Barrier) await(ctx context.Context, done <-chan struct{}, r *round) err
 	// was broken by someone else: either way its outcome is ours.
 	<-r.wake
 	return b.leave(r)
-}
-
-func runAction(fn func() error) (err error) {
-	if p := panics.Try(func() { err = fn() }); p != nil {
-		return p
-	}
-	return err
 }
 
 // breakLocked ends the gathering round with ErrBroken and marks the barrier

@@ -286,16 +286,6 @@ func TestActionFailureBreaksRound(t *testing.T) {
 					require.ErrorIs(t, err, ErrBroken)
 					require.EqualError(t, err, "barrier: broken: action failed: boom")
 				}},
-				{"panic", func() error { panic("kaput") }, func(t *testing.T, err error) {
-					var pe *PanicError
-					require.ErrorAs(t, err, &pe)
-					require.Equal(t, "kaput", pe.Value)
-					require.NotEmpty(t, pe.Stack)
-					require.ErrorIs(t, err, ErrBroken)
-				}},
-				{"panic with error", func() error { panic(boom) }, func(t *testing.T, err error) {
-					require.ErrorIs(t, err, boom)
-				}},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -319,6 +309,166 @@ func TestActionFailureBreaksRound(t *testing.T) {
 			}
 		})
 	}
+}
+
+// panicValue is a panic value with identity, so the test can tell the
+// original value from a copy or a wrapper.
+type panicValue struct{ id int }
+
+// TestActionPanicPropagates checks DESIGN rule 3 for the action, which runs
+// synchronously on the last arriver's goroutine: the round is broken first
+// (the others get ErrBroken, nothing is left inconsistent), then the panic
+// goes on up that goroutine with its original value.
+func TestActionPanicPropagates(t *testing.T) {
+	boom := errors.New("boom")
+	original := &panicValue{id: 7}
+	tests := []struct {
+		name  string
+		value any
+	}{
+		{"string", "kaput"},
+		{"error", boom},
+		{"pointer", original},
+	}
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) {
+						b := New(3, WithAction(func() error { panic(tt.value) }))
+						a := waitAsync(kind.ctx(t), b)
+						c := waitAsync(kind.ctx(t), b)
+						synctest.Wait()
+
+						var got any
+						func() {
+							defer func() { got = recover() }()
+							_ = b.Wait(kind.ctx(t)) // last: runs the action
+							t.Error("Wait returned instead of panicking")
+						}()
+						require.True(t, got == tt.value, "panic value %#v, want the original %#v", got, tt.value)
+
+						require.Equal(t, ErrBroken, <-a)
+						require.Equal(t, ErrBroken, <-c)
+						require.True(t, b.Broken())
+						require.Zero(t, b.Waiting())
+						require.ErrorIs(t, b.Wait(kind.ctx(t)), ErrBroken)
+
+						b.Reset()
+						require.False(t, b.Broken())
+						require.Zero(t, b.Waiting())
+						// The barrier is usable again; the next action panics
+						// too, which again breaks the round.
+						a = waitAsync(kind.ctx(t), b)
+						c = waitAsync(kind.ctx(t), b)
+						synctest.Wait()
+						require.Equal(t, 2, b.Waiting())
+						require.Panics(t, func() { _ = b.Wait(kind.ctx(t)) })
+						require.Equal(t, ErrBroken, <-a)
+						require.Equal(t, ErrBroken, <-c)
+					})
+				})
+			}
+		})
+	}
+}
+
+// TestActionPanicBreaksNextRoundArrivals: parties that arrived for the next
+// round while the action ran are released with ErrBroken when it panics,
+// exactly as when it returns an error.
+func TestActionPanicBreaksNextRoundArrivals(t *testing.T) {
+	for _, kind := range ctxKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				inAction := make(chan struct{})
+				finish := make(chan struct{})
+				b := New(2, WithAction(func() error {
+					close(inAction)
+					<-finish
+					panic("kaput")
+				}))
+				first := waitAsync(kind.ctx(t), b)
+				synctest.Wait()
+				last := make(chan any, 1)
+				go func() {
+					defer func() { last <- recover() }()
+					_ = b.Wait(kind.ctx(t))
+				}()
+				<-inAction
+				early := waitAsync(kind.ctx(t), b)
+				synctest.Wait()
+				require.Equal(t, 1, b.Waiting())
+
+				close(finish)
+				require.Equal(t, "kaput", <-last)
+				require.Equal(t, ErrBroken, <-first)
+				require.Equal(t, ErrBroken, <-early)
+				require.True(t, b.Broken())
+				require.Zero(t, b.Waiting())
+			})
+		})
+	}
+}
+
+// TestActionPanicAfterResetKeepsFreshRound: as with an error, a panic from an
+// action that started before Reset must not break the round Reset opened.
+func TestActionPanicAfterResetKeepsFreshRound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		inAction := make(chan struct{})
+		finish := make(chan struct{})
+		var calls atomic.Int64
+		b := New(2, WithAction(func() error {
+			if calls.Add(1) > 1 {
+				return nil
+			}
+			close(inAction)
+			<-finish
+			panic("kaput")
+		}))
+		first := waitAsync(t.Context(), b)
+		synctest.Wait()
+		last := make(chan any, 1)
+		go func() {
+			defer func() { last <- recover() }()
+			_ = b.Wait(t.Context())
+		}()
+		<-inAction
+		b.Reset()
+		fresh := waitAsync(t.Context(), b)
+		synctest.Wait()
+		close(finish)
+		require.Equal(t, "kaput", <-last)
+		require.Equal(t, ErrBroken, <-first)
+		synctest.Wait()
+		require.False(t, b.Broken())
+		require.False(t, returned(fresh))
+		require.NoError(t, b.Wait(t.Context()))
+		require.NoError(t, <-fresh)
+	})
+}
+
+// TestActionGoexitBreaksRound: an action that ends its goroutine with
+// runtime.Goexit (t.FailNow in a test helper, say) must still release the
+// other parties instead of stranding them.
+func TestActionGoexitBreaksRound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := New(2, WithAction(func() error {
+			runtime.Goexit()
+			return nil
+		}))
+		first := waitAsync(t.Context(), b)
+		synctest.Wait()
+		exited := make(chan struct{})
+		go func() {
+			defer close(exited)
+			_ = b.Wait(t.Context())
+			t.Error("Wait returned after the action called Goexit")
+		}()
+		<-exited
+		require.Equal(t, ErrBroken, <-first)
+		require.True(t, b.Broken())
+		require.Zero(t, b.Waiting())
+	})
 }
 
 func TestActionFailureBreaksNextRoundArrivals(t *testing.T) {

@@ -14,7 +14,9 @@
 // waking from this one. If any party gives up (its ctx ends) or the action
 // fails, the round breaks: everyone in it is released with an error instead
 // of waiting forever for a party that will not come, and the barrier stays
-// broken until Reset.
+// broken until Reset. The action runs on the last arriver's goroutine, so a
+// panic in it is not turned into an error: the round breaks first, then the
+// panic goes on up that goroutine.
 //
 // # When to use it, and when not
 //

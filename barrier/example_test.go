@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/weavego/weave/barrier"
@@ -66,6 +68,33 @@ func ExampleWithAction_failure() {
 	// Output:
 	// diverged: 1 broken: 1 barrier broken: true
 	// after Reset: false
+}
+
+// A panic in the action is not turned into an error: it breaks the round, so
+// the other parties are released with ErrBroken, and then goes on up the
+// goroutine of the party that ran the action, with its original value.
+func ExampleWithAction_panic() {
+	b := barrier.New(2, barrier.WithAction(func() error { panic("bad state") }))
+
+	outcomes := make(chan string, 2)
+	for range 2 {
+		go func() {
+			defer func() {
+				if v := recover(); v != nil {
+					outcomes <- fmt.Sprint("panicked: ", v) // the party that ran the action
+				}
+			}()
+			outcomes <- fmt.Sprint("returned: ", b.Wait(context.Background()))
+		}()
+	}
+	got := []string{<-outcomes, <-outcomes}
+	slices.Sort(got)
+	fmt.Println(strings.Join(got, "\n"))
+	fmt.Println("broken:", b.Broken(), "waiting:", b.Waiting())
+	// Output:
+	// panicked: bad state
+	// returned: barrier: broken
+	// broken: true waiting: 0
 }
 
 // A party that gives up (its ctx ends) breaks the round, so no one waits
