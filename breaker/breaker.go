@@ -33,6 +33,10 @@ type generation struct {
 	state State
 	until int64 // Open: the now() at which it turns half-open
 
+	// HalfOpen: the now() of the stay's start or of its latest probe
+	// report, whichever is later; see probesLost.
+	lastReport atomic.Int64
+
 	requests    atomic.Uint64
 	successes   atomic.Uint64
 	failures    atomic.Uint64
@@ -104,6 +108,11 @@ func Call[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, e
 // done counts; later calls do nothing. If the call is rejected, err is
 // ErrOpen or ErrTooManyProbes and done does nothing.
 //
+// A done that is never called, or called late, cannot wedge the breaker:
+// once every probe slot is taken and no probe has reported for the open
+// timeout, the probes are taken as failed and the breaker opens again (their
+// late outcomes then count nowhere).
+//
 // Unlike Do, Allow allocates the done function.
 func (b *Breaker) Allow() (done func(err error), err error) {
 	g, err := b.admit()
@@ -130,7 +139,8 @@ func (t *ticket) done(err error) {
 }
 
 // State returns the breaker's state. An open breaker whose open timeout has
-// passed is reported, and becomes, half-open at this call.
+// passed is reported, and becomes, half-open at this call; a half-open one
+// whose probes are lost (see Allow) is reported, and becomes, open.
 func (b *Breaker) State() State {
 	return b.current().state
 }
@@ -178,6 +188,10 @@ func (b *Breaker) admit() (*generation, error) {
 		case HalfOpen:
 			if g.probes.Add(1) > int64(b.cfg.probes) {
 				g.probes.Add(-1)
+				if b.probesLost(g, b.now()) {
+					b.transition(g, Open)
+					continue
+				}
 				g.rejected.Add(1)
 				return nil, ErrTooManyProbes
 			}
@@ -222,6 +236,12 @@ func (b *Breaker) record(g *generation, failed bool) {
 	case Closed:
 		if !failed {
 			g.successes.Add(1)
+			// The Load spares a write to a shared line on the common path.
+			// A failure's Add landing between it and the Store is simply
+			// ordered before this success: the run it extended ends here,
+			// as if the outcomes had come one after the other. A failure
+			// whose Add returns n had n-1 failures before it since the last
+			// reset, so a trip is never spurious and never lost.
 			if g.consecutive.Load() != 0 {
 				g.consecutive.Store(0)
 			}
@@ -244,6 +264,7 @@ func (b *Breaker) record(g *generation, failed bool) {
 		// The slot is freed after the state change so that no new probe is
 		// admitted into a generation this outcome is about to end.
 		defer g.probes.Add(-1)
+		g.lastReport.Store(b.now())
 		if failed {
 			g.failures.Add(1)
 			g.consecutive.Add(1)
@@ -258,14 +279,31 @@ func (b *Breaker) record(g *generation, failed bool) {
 }
 
 // current returns the current generation after turning an expired open
-// breaker half-open.
+// breaker half-open, and a half-open one with lost probes open.
 func (b *Breaker) current() *generation {
 	g := b.cur.Load()
-	if g.state == Open && b.now() >= g.until {
-		b.transition(g, HalfOpen)
-		g = b.cur.Load()
+	switch g.state {
+	case Open:
+		if b.now() >= g.until {
+			b.transition(g, HalfOpen)
+			g = b.cur.Load()
+		}
+	case HalfOpen:
+		if b.probesLost(g, b.now()) {
+			b.transition(g, Open)
+			g = b.cur.Load()
+		}
 	}
 	return g
+}
+
+// probesLost reports whether half-open generation g is stuck: every probe
+// slot is taken and no probe has reported for a whole open timeout. A probe
+// that slow is taken as failed (its done may never be called, and then its
+// slot would never come back), so the breaker opens again, and the next
+// open timeout brings fresh slots.
+func (b *Breaker) probesLost(g *generation, now int64) bool {
+	return g.probes.Load() >= int64(b.cfg.probes) && now-g.lastReport.Load() >= int64(b.cfg.openTimeout)
 }
 
 // transition moves the breaker from generation from to state to, unless
@@ -286,11 +324,17 @@ func (b *Breaker) transition(from *generation, to State) {
 func (b *Breaker) setLocked(to State) {
 	old := b.cur.Load()
 	from := old.state
-	if from == Open && b.now() >= old.until {
+	now := b.now()
+	switch {
+	case from == Open && now >= old.until:
 		// The open timeout has passed, so observers may already have seen
 		// half-open; report the change they would otherwise miss.
 		b.enqueue(Open, HalfOpen)
 		from = HalfOpen
+	case from == HalfOpen && b.probesLost(old, now):
+		// Likewise, observers may already have seen it open again.
+		b.enqueue(HalfOpen, Open)
+		from = Open
 	}
 	b.cur.Store(b.newGeneration(to))
 	if from != to {
@@ -303,6 +347,8 @@ func (b *Breaker) newGeneration(s State) *generation {
 	switch s {
 	case Open:
 		g.until = b.now() + int64(b.cfg.openTimeout)
+	case HalfOpen:
+		g.lastReport.Store(b.now())
 	case Closed:
 		if b.cfg.rate > 0 {
 			g.win = newWindow(int64(b.cfg.window))

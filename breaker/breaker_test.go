@@ -486,3 +486,84 @@ func TestConcurrentUse(t *testing.T) {
 		require.LessOrEqual(t, c.Successes+c.Failures, c.Requests)
 	})
 }
+
+// A probe whose done is never called (a lost two-step call, a hung fn) must
+// not hold its slot forever, or the breaker would reject every call with
+// ErrTooManyProbes from then on.
+func TestLostProbeReopens(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var changes []string
+		b := New(WithOpenTimeout(time.Second), WithOnStateChange(func(from, to State) {
+			changes = append(changes, from.String()+">"+to.String())
+		}))
+		b.Trip()
+		time.Sleep(time.Second)
+		lost, err := b.Allow() // never reported in time
+		require.NoError(t, err)
+		time.Sleep(time.Second - 1)
+		_, err = b.Allow()
+		require.ErrorIs(t, err, ErrTooManyProbes, "the probe still has time")
+		time.Sleep(time.Nanosecond)
+		require.Equal(t, Open, b.State(), "a probe silent for a whole open timeout counts as failed")
+		_, err = b.Allow()
+		require.ErrorIs(t, err, ErrOpen)
+		lost(nil) // late: counts nowhere
+		require.Equal(t, Open, b.State())
+		time.Sleep(time.Second)
+		done, err := b.Allow()
+		require.NoError(t, err)
+		done(nil)
+		require.Equal(t, Closed, b.State())
+		require.Equal(t, []string{"closed>open", "open>half-open", "half-open>open", "open>half-open", "half-open>closed"}, changes)
+	})
+}
+
+// A probe that finished recently shows the probes are alive: a half-open
+// stay with slots busy is not cut short while probes keep reporting.
+func TestBusyProbesAreNotLost(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := New(WithOpenTimeout(time.Second), WithHalfOpenProbes(2), WithSuccessThreshold(3))
+		b.Trip()
+		time.Sleep(time.Second)
+		slow, err := b.Allow()
+		require.NoError(t, err)
+		for range 2 {
+			time.Sleep(time.Second / 2)
+			done, err := b.Allow()
+			require.NoError(t, err)
+			time.Sleep(time.Second / 4)
+			done(nil)
+		}
+		time.Sleep(time.Second / 2) // slow has run 2s; the last report was 0.5s ago
+		_, err = b.Allow()
+		require.NoError(t, err)
+		_, err = b.Allow()
+		require.ErrorIs(t, err, ErrTooManyProbes)
+		require.Equal(t, HalfOpen, b.State())
+		slow(nil)
+		require.Equal(t, Closed, b.State())
+	})
+}
+
+// A callback that trips or resets the breaker: the nested change is
+// delivered after the callback returns, in order, and not lost, also when it
+// is made from a callback that reports a change made from a callback.
+func TestNestedChangesFromCallbacks(t *testing.T) {
+	var changes []string
+	var b *Breaker
+	b = New(WithFailureThreshold(1), WithOnStateChange(func(from, to State) {
+		changes = append(changes, from.String()+">"+to.String())
+		switch len(changes) {
+		case 1: // closed>open
+			b.Reset()
+			require.Len(t, changes, 1, "a nested change waits for this callback to return")
+		case 2: // open>closed
+			b.Trip()
+		case 3: // closed>open
+			b.Reset()
+		}
+	}))
+	outcomes(b, "f")
+	require.Equal(t, []string{"closed>open", "open>closed", "closed>open", "open>closed"}, changes)
+	require.Equal(t, Closed, b.State())
+}

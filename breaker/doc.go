@@ -15,7 +15,8 @@
 // too high. While Open it rejects calls with ErrOpen. Once the open timeout
 // has passed it is HalfOpen: up to WithHalfOpenProbes calls at a time run as
 // probes (others get ErrTooManyProbes); WithSuccessThreshold probe successes
-// close it, and any probe failure opens it again.
+// close it, and any probe failure opens it again, as do probes that hold
+// every slot without reporting for an open timeout.
 //
 // The protected function runs with no lock held, and the closed path of Do
 // is a few atomic operations with no allocation, so a Breaker adds next to

@@ -42,6 +42,12 @@ func defaultIsFailure(err error) bool {
 // WithFailureThreshold trips the breaker after n consecutive failures in the
 // closed state (default 5). It panics if n <= 0.
 //
+// Concurrent outcomes are ordered by when they are recorded, not by when
+// their calls started: a success recorded between two failures breaks the
+// run. The run is counted with atomics, not under a lock, yet every trip
+// matches such an order: n failures recorded with no success in between trip
+// the breaker once, and fewer never do.
+//
 // Without WithFailureRate this is the only rule that trips the breaker. With
 // WithFailureRate, the consecutive-failure rule applies only if
 // WithFailureThreshold is given as well.
@@ -79,7 +85,9 @@ func WithFailureRate(rate float64, minCalls int, window time.Duration) Option {
 }
 
 // WithOpenTimeout sets how long the breaker stays open before it turns
-// half-open (default 30s). It panics if d <= 0.
+// half-open (default 30s). It is also how long half-open waits on probes
+// that hold every slot without reporting before it takes them as failed and
+// opens again. It panics if d <= 0.
 func WithOpenTimeout(d time.Duration) Option {
 	if d <= 0 {
 		panic(fmt.Sprintf("breaker: WithOpenTimeout called with non-positive duration %v", d))
