@@ -455,3 +455,55 @@ func TestNoAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestReleaseRacingEnqueueNeverStrands hammers the hand-over between the
+// lock-free path and the queue: a waiter judging "no room" and setting the
+// waiters flag while a holder releases on the fast path. If a release ever
+// slipped in unseen, the waiter would sleep with permits free and nobody left
+// to wake it; inside a synctest bubble that is reported as a deadlock instead
+// of hanging the test.
+func TestReleaseRacingEnqueueNeverStrands(t *testing.T) {
+	tests := []struct {
+		name           string
+		size, workers  int
+		maxN, rounds   int
+		cancelEveryNth int // 0: never cancel
+	}{
+		{"one permit ping-pong", 1, 2, 1, 2000, 0},
+		{"weighted", 3, 4, 3, 800, 0},
+		{"weighted with cancels", 3, 4, 3, 800, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := New(tt.size)
+				var wg sync.WaitGroup
+				for g := range tt.workers {
+					wg.Go(func() {
+						r := rand.New(rand.NewPCG(uint64(g), 4))
+						for i := range tt.rounds {
+							n := 1 + r.IntN(tt.maxN)
+							ctx, cancel := context.WithCancel(context.Background())
+							if tt.cancelEveryNth > 0 && i%tt.cancelEveryNth == 0 {
+								go cancel() // lands anywhere, including mid-enqueue
+							}
+							switch err := s.AcquireN(ctx, n); {
+							case err == nil:
+								if r.IntN(2) == 0 {
+									runtime.Gosched() // hold for a moment
+								}
+								s.ReleaseN(n)
+							case !errors.Is(err, context.Canceled):
+								t.Errorf("unexpected error %v", err)
+							}
+							cancel()
+						}
+					})
+				}
+				wg.Wait()
+				require.Equal(t, Stats{Size: tt.size}, s.Stats())
+				require.True(t, s.TryAcquireN(tt.size), "the fast path must be open again")
+			})
+		})
+	}
+}
