@@ -93,7 +93,9 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 // more than the current size returns ErrTooLarge at once. When ctx ends while
 // waiting, AcquireN returns ctx.Err() and holds nothing: if the permits were
 // granted in the same instant, they are given back and passed on to the next
-// waiter. After Close, it returns ErrClosed.
+// waiter; if Close or Resize turned the request away in that instant, their
+// error (ErrClosed, ErrTooLarge) is returned instead. After Close, it returns
+// ErrClosed.
 //
 // AcquireN(ctx, 0) takes nothing but still waits its turn. It panics if n is
 // negative.
