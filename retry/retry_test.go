@@ -503,3 +503,45 @@ func TestConcurrentDo(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// Do recycles the config its options are applied to. Each call must start
+// from the defaults: no option of an earlier call may leak into the next,
+// whether that earlier call ended in success, in a give-up, or in a panic.
+func TestNoOptionOutlivesItsCall(t *testing.T) {
+	ctx := context.Background()
+	spent := NewBudget(0, 0) // refuses every retry
+	never := func(error) bool { return false }
+	var onRetry atomic.Int32
+	leaky := []Option{WithBudget(spent), WithRetryIf(never), WithMaxAttempts(1), WithMaxElapsed(time.Nanosecond),
+		WithAttemptTimeout(time.Nanosecond), WithOnRetry(func(int, error, time.Duration) { onRetry.Add(1) }), WithBackoff(Constant(time.Hour))}
+	for i := range 200 {
+		// Alternate how the leaky call ends, so its config goes back to the
+		// pool on every path.
+		switch i % 3 {
+		case 0:
+			_ = Do(ctx, func(context.Context) error { return errBoom }, leaky...)
+		case 1:
+			_ = Do(ctx, func(context.Context) error { return nil }, leaky...)
+		default:
+			require.Panics(t, func() {
+				_ = Do(ctx, func(context.Context) error { panic("boom") }, leaky...)
+			})
+		}
+		var deadlines int
+		calls := 0
+		err := Do(ctx, func(ctx context.Context) error {
+			calls++
+			if _, ok := ctx.Deadline(); ok {
+				deadlines++
+			}
+			if calls < 3 {
+				return errBoom
+			}
+			return nil
+		}, WithBackoff(Constant(0)))
+		require.NoError(t, err, "iteration %d", i)
+		require.Equal(t, 3, calls)
+		require.Zero(t, deadlines, "a per-attempt timeout leaked")
+	}
+	require.Zero(t, onRetry.Load(), "an OnRetry leaked")
+}
