@@ -9,7 +9,8 @@ import (
 )
 
 // ErrBroken is returned by Wait when its round did not complete: another
-// party's ctx ended, the action failed, or Reset was called. A broken
+// party's ctx ended, the action returned an error or panicked, or Reset was
+// called. A broken
 // barrier returns it at once from every Wait until Reset.
 var ErrBroken = errors.New("barrier: broken")
 
@@ -35,9 +36,9 @@ type config struct {
 //
 // fn should be quick: the round's parties cannot return, whatever their ctx,
 // until it finishes. It may call Parties, Waiting, Broken and Reset, but must
-// not Wait on the same barrier. A Reset while fn runs does not affect its
-// round, but a failure of fn then no longer breaks the fresh round Reset
-// opened. WithAction panics if fn is nil.
+// not Wait on the same barrier. A Reset while fn runs does not affect fn's
+// round (its parties still get fn's outcome), and a failure of fn then does
+// not break the fresh round Reset opened. WithAction panics if fn is nil.
 func WithAction(fn func() error) Option {
 	if fn == nil {
 		panic("barrier: WithAction called with nil fn")
