@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -495,4 +497,164 @@ func TestOrderPerPublisher(t *testing.T) {
 	pubWG.Wait()
 	require.NoError(t, bus.Close())
 	wg.Wait()
+}
+
+// TestDropOldestConcurrentReceiver publishes to a small DropOldest
+// subscription while its receiver reads: every message is received or
+// counted as dropped, the receiver sees them in publish order, and the last
+// message is never the one discarded.
+func TestDropOldestConcurrentReceiver(t *testing.T) {
+	const msgs = 3000
+	bus := New[int](WithPolicy(DropOldest), WithBuffer(4))
+	s, err := bus.Subscribe("t")
+	require.NoError(t, err)
+	var got []int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m := range s.C() {
+			got = append(got, m.Value)
+		}
+	}()
+	for i := range msgs {
+		n, err := bus.Publish(context.Background(), "t", i)
+		require.NoError(t, err)
+		require.Equal(t, 1, n, "DropOldest always takes the new message")
+	}
+	require.NoError(t, bus.Close())
+	<-done
+	require.Equal(t, msgs, len(got)+int(s.Dropped()), "received + dropped")
+	require.True(t, slices.IsSorted(got), "publish order")
+	require.Equal(t, msgs-1, got[len(got)-1], "the newest message is kept")
+}
+
+// TestCloseDuringBlockWaits closes the bus while many publishers wait under
+// Block for subscribers that do not read: every Publish returns, every
+// channel closes, and what was delivered is exactly what is queued.
+func TestCloseDuringBlockWaits(t *testing.T) {
+	for _, buffer := range []int{0, 2} {
+		t.Run(fmt.Sprint("buffer=", buffer), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				bus := New[int](WithBuffer(buffer))
+				subs := make([]*Subscription[int], 6)
+				for i := range subs {
+					subs[i], _ = bus.Subscribe([]string{"a.b", "a.*", ">"}[i%3])
+				}
+				var delivered atomic.Int64
+				var wg sync.WaitGroup
+				for p := range 8 {
+					wg.Go(func() {
+						for i := 0; ; i++ {
+							n, err := bus.Publish(context.Background(), "a.b", p*1000+i)
+							delivered.Add(int64(n))
+							if err != nil {
+								require.ErrorIs(t, err, ErrClosed)
+								return
+							}
+						}
+					})
+				}
+				synctest.Wait() // every publisher is blocked on a full subscription
+				require.NoError(t, bus.Close())
+				wg.Wait()
+				queued := 0
+				for _, s := range subs {
+					queued += len(drain(s))
+					require.ErrorIs(t, s.Err(), ErrClosed)
+					require.Zero(t, s.Dropped(), "a wait ended by Close is not a drop")
+				}
+				require.Equal(t, int(delivered.Load()), queued)
+			})
+		})
+	}
+}
+
+// TestCloseMidStream closes the bus while publishers run and subscribers
+// read, come and go, or stall, under every policy: every Publish returns,
+// and each message a Publish counted as delivered is received (or, under
+// DropOldest, received or counted as dropped). Close comes after 2000
+// publishes, or once a subscriber stalls (under Block nothing moves then).
+func TestCloseMidStream(t *testing.T) {
+	for _, policy := range []Policy{Block, DropNewest, DropOldest, Disconnect} {
+		t.Run(policy.String(), func(t *testing.T) {
+			bus := New[int](WithBuffer(1), WithPolicy(policy))
+			trigger, closing := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			fire := func() { once.Do(func() { close(trigger) }) }
+			var received, dropped atomic.Int64
+			var subWG sync.WaitGroup
+			for r := range 12 {
+				s, err := bus.Subscribe([]string{"t.*", "t.>", ">"}[r%3])
+				require.NoError(t, err)
+				subWG.Go(func() {
+					n := 0
+					for range s.C() {
+						n++
+						switch {
+						case r%4 == 0 && n == 50:
+							s.Unsubscribe()
+						case r%4 == 1 && n == 20:
+							fire()
+							<-closing // stall until Close has ended it
+						}
+					}
+					received.Add(int64(n))
+					dropped.Add(int64(s.Dropped()))
+				})
+			}
+			var delivered, published atomic.Int64
+			var pubWG sync.WaitGroup
+			for p := range 4 {
+				pubWG.Go(func() {
+					for i := 0; ; i++ {
+						n, err := bus.Publish(context.Background(), "t.a", p*100000+i)
+						delivered.Add(int64(n))
+						if err != nil {
+							require.ErrorIs(t, err, ErrClosed)
+							return
+						}
+						if published.Add(1) == 2000 {
+							fire()
+						}
+					}
+				})
+			}
+			<-trigger
+			require.NoError(t, bus.Close())
+			close(closing)
+			pubWG.Wait()
+			subWG.Wait()
+			if policy == DropOldest {
+				require.LessOrEqual(t, received.Load(), delivered.Load())
+				require.LessOrEqual(t, delivered.Load(), received.Load()+dropped.Load())
+			} else {
+				require.Equal(t, delivered.Load(), received.Load())
+			}
+		})
+	}
+}
+
+// TestPublishNoAllocsEveryPolicy checks the hot path for each policy: a
+// Publish to subscribers that have room allocates nothing.
+func TestPublishNoAllocsEveryPolicy(t *testing.T) {
+	for _, policy := range []Policy{Block, DropNewest, DropOldest, Disconnect} {
+		t.Run(policy.String(), func(t *testing.T) {
+			bus := New[string](WithBuffer(1), WithPolicy(policy))
+			defer bus.Close()
+			subs := make([]*Subscription[string], 8)
+			for i := range subs {
+				subs[i], _ = bus.Subscribe("a.>")
+			}
+			ctx := context.Background()
+			allocs := testing.AllocsPerRun(100, func() {
+				if n, err := bus.Publish(ctx, "a.b.c", "v"); n != len(subs) || err != nil {
+					panic(fmt.Sprint(n, err))
+				}
+				for _, s := range subs {
+					<-s.C()
+				}
+			})
+			require.Zero(t, allocs)
+		})
+	}
 }

@@ -139,20 +139,25 @@ func (s *Subscription[T]) offer(msg Message[T]) outcome {
 }
 
 // replaceOldest makes room by discarding queued messages. The receiver and
-// other publishers race with it, so it retries; each round either sends or
-// discards one message, and after a few rounds of losing the race it drops
-// msg instead so that Publish never spins.
+// other publishers race with it, so it retries; each round first tries to
+// send (the receiver may have made room since the last try, and then
+// nothing must be discarded) and only then discards the oldest message.
+// After a few rounds of losing the race it drops msg instead so that
+// Publish never spins.
 func (s *Subscription[T]) replaceOldest(msg Message[T]) outcome {
 	if cap(s.ch) > 0 {
-		for range 4 {
+		for tries := 0; ; tries++ {
+			select {
+			case s.ch <- msg: // a failed try on a full channel takes no lock
+				return sent
+			default:
+			}
+			if tries == 4 {
+				break
+			}
 			select {
 			case <-s.ch:
 				s.dropped.Add(1)
-			default:
-			}
-			select {
-			case s.ch <- msg:
-				return sent
 			default:
 			}
 		}
