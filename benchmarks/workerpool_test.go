@@ -10,10 +10,12 @@ import (
 	"github.com/weavego/weave/workerpool"
 )
 
-// BenchmarkWorkerpool: one op submits a batch of tiny tasks to a pool of 8
-// workers and waits for all of them with a sync.WaitGroup. Every pool is made
-// once, outside the timed loop, with the peer's default settings; weave's
-// queue holds 8 tasks (its default) and so does the bare channel's buffer.
+// BenchmarkWorkerpool: one op submits a batch of 100k tiny tasks to a pool
+// of 8 workers and waits for all of them with one sync.WaitGroup (the tasks
+// call Done). Every pool is made once, outside the timed loop, with its
+// library's defaults: weave's queue holds 8 tasks (its default, = workers) and
+// so does the bare channel's buffer; ants blocks Submit while its 8 workers are
+// busy; pond's queue is unbounded, so its producer never waits.
 func BenchmarkWorkerpool(b *testing.B) {
 	const (
 		workers = 8
