@@ -11,7 +11,8 @@ import (
 )
 
 var (
-	// ErrClosed is returned by Add and Recv once Close has been called.
+	// ErrClosed is returned by Add once Close has been called, and by Recv
+	// once it has also returned the values the set had taken before Close.
 	ErrClosed = errors.New("dynselect: closed")
 	// ErrDuplicateKey is returned by Add for a key that is already in the set.
 	ErrDuplicateKey = errors.New("dynselect: duplicate key")
@@ -215,10 +216,15 @@ func (s *Set[K, T]) Len() int {
 	return len(s.entries)
 }
 
-// Close removes every channel and ends the set: blocked and later Recv and
-// Add calls return ErrClosed. Values the set had taken from channels but
-// not yet returned are discarded; the channels themselves are left as they
-// are. Close waits for the set's goroutines to exit and is idempotent.
+// Close removes every channel and ends the set: nothing more is taken from
+// any channel, later Add calls return ErrClosed, and Recv returns ErrClosed
+// once it has handed out what the set had already taken. That is at most
+// one value per shard goroutine (only sets of more than 128 channels have
+// them), plus the value a Recv racing with Close has just taken, which that
+// Recv returns; so Close loses nothing, and a caller that stops receiving
+// at Close discards at most those values. The channels themselves are left
+// as they are. Close waits for the set's goroutines to exit and is
+// idempotent.
 func (s *Set[K, T]) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -227,12 +233,11 @@ func (s *Set[K, T]) Close() {
 	}
 	s.closed = true
 	for _, sh := range s.shards {
-		sh.stop()
+		s.pending = append(s.pending, sh.stop()...)
 	}
 	s.shards = nil
 	s.entries = nil
 	s.list = nil
-	s.pending = nil
 	s.changed()
 	s.cond.Broadcast()
 	s.mu.Unlock()
@@ -246,15 +251,17 @@ func (s *Set[K, T]) Close() {
 // closed channel is reported once, with Closed set, and removed.
 //
 // While the set is empty Recv blocks until Add, Close or ctx is done. It
-// returns ctx's error once ctx is done and ErrClosed after Close.
+// returns ctx's error once ctx is done. After Close it returns the values
+// the set had already taken, if any, and then ErrClosed.
 func (s *Set[K, T]) Recv(ctx context.Context) (Event[K, T], error) {
 	return s.recv(ctx, false)
 }
 
 // All returns an iterator over the values of the set, as (key, value)
 // pairs, for use in a range loop. It ends when the set becomes empty (every
-// channel closed or removed), ctx is done, or the set is closed; closed
-// channels are removed silently. Breaking out of the loop leaves the set as
+// channel closed or removed), ctx is done, or the set is closed (after the
+// values it had already taken, as with Recv); closed channels are removed
+// silently. Breaking out of the loop leaves the set as
 // it is.
 func (s *Set[K, T]) All(ctx context.Context) iter.Seq2[K, T] {
 	return func(yield func(K, T) bool) {
@@ -277,10 +284,6 @@ func (s *Set[K, T]) recv(ctx context.Context, untilEmpty bool) (Event[K, T], err
 			return zero, err
 		}
 		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			return zero, ErrClosed
-		}
 		if len(s.pending) > 0 {
 			it := s.pending[0]
 			s.pending[0] = item[K, T]{}
@@ -291,6 +294,10 @@ func (s *Set[K, T]) recv(ctx context.Context, untilEmpty bool) (Event[K, T], err
 				return ev, nil
 			}
 			continue
+		}
+		if s.closed {
+			s.mu.Unlock()
+			return zero, ErrClosed
 		}
 		if untilEmpty && len(s.entries) == 0 {
 			s.mu.Unlock()
@@ -316,11 +323,7 @@ func (s *Set[K, T]) recv(ctx context.Context, untilEmpty bool) (Event[K, T], err
 			s.mu.Lock()
 			s.waiting--
 			ev, ok := s.accept(it)
-			closed := s.closed
 			s.mu.Unlock()
-			if closed {
-				return zero, ErrClosed
-			}
 			if ok {
 				return ev, nil
 			}
@@ -338,20 +341,25 @@ func (s *Set[K, T]) recv(ctx context.Context, untilEmpty bool) (Event[K, T], err
 }
 
 // accept turns an item a shard delivered into an event, or hands it to a
-// concurrent Remove of its entry. Called with s.mu held.
+// concurrent Remove of its entry. A value taken before Close is still
+// returned; a channel's closing seen after Close is not reported, as the
+// set no longer holds any channel. Called with s.mu held.
 func (s *Set[K, T]) accept(it item[K, T]) (Event[K, T], bool) {
 	e := it.e
 	if it.counted {
 		e.inflight.Add(-1)
 	}
-	if e.removed || s.closed {
-		if !it.closed && !s.closed {
+	if e.removed {
+		if !it.closed {
 			e.leftover = append(e.leftover, it.v)
 		}
 		s.cond.Broadcast()
 		return Event[K, T]{}, false
 	}
 	if it.closed {
+		if s.closed {
+			return Event[K, T]{}, false
+		}
 		s.drop(e)
 		if e.shard != nil {
 			s.shardShrunk(e.shard)
@@ -455,10 +463,10 @@ func (s *Set[K, T]) selectSmall(ctx context.Context) (ev Event[K, T], ok bool, e
 		return ev, false, nil
 	}
 	e := c.list[chosen-2]
-	if s.closed {
-		return ev, false, ErrClosed
-	}
 	if !recvOK {
+		if s.closed {
+			return ev, false, ErrClosed
+		}
 		if e.removed {
 			return ev, false, nil
 		}
@@ -474,5 +482,6 @@ func (s *Set[K, T]) selectSmall(ctx context.Context) (ev Event[K, T], ok bool, e
 		e.leftover = append(e.leftover, v)
 		return ev, false, nil
 	}
+	// Returned even if Close came meanwhile: the value was taken before it.
 	return Event[K, T]{Key: e.key, Value: v}, true, nil
 }

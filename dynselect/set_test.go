@@ -508,3 +508,83 @@ func TestRemoveRacesRecv(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseAfterTake closes the set right after a blocked Recv has taken a
+// value from a channel: that Recv must return the value, not lose it.
+func TestCloseAfterTake(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		for range 100 {
+			s := New[int, int]()
+			ch := make(chan int)
+			require.NoError(t, s.Add(1, ch))
+			type result struct {
+				ev  Event[int, int]
+				err error
+			}
+			got := make(chan result, 1)
+			go func() {
+				ev, err := s.Recv(context.Background())
+				got <- result{ev, err}
+			}()
+			synctest.Wait() // Recv is blocked in its select
+			ch <- 42        // returns once that select has taken it
+			s.Close()
+			r := <-got
+			require.NoError(t, r.err)
+			require.Equal(t, Event[int, int]{Key: 1, Value: 42}, r.ev)
+		}
+	})
+}
+
+// TestCloseKeepsTaken closes sets whose channels all hold values, small and
+// large (where each shard goroutine has taken one value): Recv after Close
+// returns what was taken, then ErrClosed, and every value is either
+// returned or still in its channel.
+func TestCloseKeepsTaken(t *testing.T) {
+	for _, n := range []int{3, largeAbove + 1, 5 * shardSize} {
+		t.Run(fmt.Sprint("n=", n), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := New[int, int]()
+				chs := make([]chan int, n)
+				for i := range chs {
+					chs[i] = make(chan int, 2)
+					chs[i] <- 2 * i
+					chs[i] <- 2*i + 1
+					require.NoError(t, s.Add(i, chs[i]))
+				}
+				synctest.Wait() // shards, if any, hold one value each
+				s.Close()
+				seen := make([]bool, 2*n)
+				taken := 0
+				for {
+					ev, err := s.Recv(t.Context())
+					if err != nil {
+						require.ErrorIs(t, err, ErrClosed)
+						break
+					}
+					require.Equal(t, ev.Key, ev.Value/2)
+					require.False(t, seen[ev.Value])
+					seen[ev.Value] = true
+					taken++
+				}
+				left := 0
+				for i, ch := range chs {
+					for len(ch) > 0 {
+						v := <-ch
+						require.Equal(t, i, v/2)
+						require.False(t, seen[v], "value %d both returned and left", v)
+						seen[v] = true
+						left++
+					}
+				}
+				require.Equal(t, 2*n, taken+left)
+				require.LessOrEqual(t, taken, (n+shardSize-1)/shardSize, "at most one per shard")
+				if n <= largeAbove {
+					require.Zero(t, taken, "a small set takes nothing ahead of Recv")
+				}
+				_, err := s.Recv(t.Context())
+				require.ErrorIs(t, err, ErrClosed)
+			})
+		})
+	}
+}
