@@ -19,11 +19,13 @@
 //	}
 //	sizes, err := g.Wait() // in submission order; the first error cancels gctx
 //
-// Guarantees: at most Workers tasks run at once; accepted tasks start in the
+// Guarantees: at most Workers tasks run at once; workers take tasks in the
 // order they were accepted; a full queue makes Submit wait (TrySubmit fails
 // with ErrQueueFull), so memory stays bounded; every accepted task is counted
-// exactly once in Stats as completed, failed, panicked or skipped; a panicking
-// task never takes a worker or the program down. Workers are goroutines
+// exactly once in Stats as completed, failed, panicked or skipped (a task
+// whose context is done before a worker takes it is skipped: counted, not run,
+// not reported to the error handler); a panicking task never takes a worker
+// or the program down. Workers are goroutines
 // started on demand and retired when the queue runs dry, so an idle Pool holds
 // no goroutine, and after Shutdown or Close none is left.
 //

@@ -73,7 +73,7 @@ const (
 // Submitted == Completed + Failed + Panicked + Skipped.
 type Stats struct {
 	Workers int // the most tasks that may run at once, as set by New or Resize
-	Active  int // worker goroutines alive now; 0 when the pool has no work
+	Active  int // worker goroutines alive now: 0 with no work, above Workers for a while after Resize shrinks
 	Running int // tasks being run now
 	Queued  int // accepted tasks waiting for a worker
 	Waiting int // Submit calls blocked for room in the queue
@@ -158,7 +158,12 @@ func New(workers int, opts ...Option) *Pool {
 // the time a worker takes the task, the task is skipped: not run, counted in
 // Stats.Skipped, not reported to the error handler (it has no error of its
 // own, and after Close that would flood the handler). Its error or panic goes
-// to the error handler. Submit panics if task is nil.
+// to the error handler.
+//
+// A task (or error handler) that Submits to its own pool may wait for room
+// that only its own worker would make; once every worker does that, the pool
+// deadlocks. From inside, use TrySubmit or a queue large enough. Submit panics
+// if task is nil.
 func (p *Pool) Submit(ctx context.Context, task func(context.Context) error) error {
 	if task == nil {
 		panic("workerpool: Submit called with nil task")
