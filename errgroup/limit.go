@@ -8,6 +8,10 @@ import (
 // limiter counts running tasks against a limit that may change at any time.
 // Waiting Go calls queue in FIFO order, so a steady trickle of TryGo calls
 // cannot starve them.
+//
+// Each blocked Go makes its own ready channel rather than taking one from a
+// pool: a channel made outside a testing/synctest bubble would make the
+// caller's synctest.Wait hang, since blocking on it is not durable.
 type limiter struct {
 	mu      sync.Mutex
 	max     int // < 0: no limit
