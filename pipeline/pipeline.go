@@ -107,13 +107,6 @@ func (p *Pipeline) fail(err error) {
 	p.cancel()
 }
 
-// recoverPanic is deferred by every pipeline goroutine that runs user code.
-func (p *Pipeline) recoverPanic() {
-	if v := recover(); v != nil {
-		p.fail(panics.New(v))
-	}
-}
-
 // stopped reports, without blocking, whether the pipeline is cancelled. Stages
 // check it between items so that a long input chunk stops early too.
 func (p *Pipeline) stopped() bool {

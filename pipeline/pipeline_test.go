@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -671,6 +672,78 @@ func TestChanClosesOnCancel(t *testing.T) {
 	for range ch { // drains what was in flight, then ends
 	}
 	require.NoError(t, p.Wait())
+}
+
+func TestGoexitInStageFailsPipeline(t *testing.T) {
+	// runtime.Goexit (t.FailNow on the wrong goroutine, say) must not look
+	// like the normal end of the stream.
+	tests := []struct {
+		name  string
+		build func(p *Pipeline, fn func(context.Context, int) (int, error)) error
+	}{
+		{"Map", func(p *Pipeline, fn func(context.Context, int) (int, error)) error {
+			_, err := Collect(Map(FromSlice(p, ints(100)), fn))
+			return err
+		}},
+		{"Map workers", func(p *Pipeline, fn func(context.Context, int) (int, error)) error {
+			_, err := Collect(Map(FromSlice(p, ints(100)), fn, WithWorkers(3)))
+			return err
+		}},
+		{"ForEach", func(p *Pipeline, fn func(context.Context, int) (int, error)) error {
+			return ForEach(FromSlice(p, ints(100)), func(ctx context.Context, v int) error {
+				_, err := fn(ctx, v)
+				return err
+			})
+		}},
+		{"From", func(p *Pipeline, fn func(context.Context, int) (int, error)) error {
+			_, err := Collect(From(p, func(yield func(int) bool) {
+				for i := 0; ; i++ {
+					_, _ = fn(context.TODO(), i)
+					if !yield(i) {
+						return
+					}
+				}
+			}))
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.build(New(context.Background()), func(_ context.Context, v int) (int, error) {
+				if v == 42 {
+					runtime.Goexit()
+				}
+				return v, nil
+			})
+			require.ErrorIs(t, err, errGoexit)
+		})
+	}
+}
+
+func TestSourcesDoNotShareTheCallersSlice(t *testing.T) {
+	items := ints(200)
+	p := New(context.Background())
+	got, err := Collect(Batch(FromSlice(p, items), 7, 0))
+	require.NoError(t, err)
+	for _, b := range got {
+		b = append(b[:cap(b)], 0) // use every byte of the batch, and more
+		clear(b)
+	}
+	require.Equal(t, ints(200), items, "batches are copies")
+
+	p = New(context.Background())
+	all, err := Collect(FromSlice(p, items))
+	require.NoError(t, err)
+	clear(all[:cap(all)])
+	require.Equal(t, ints(200), items, "Collect returns a copy")
+
+	p = New(context.Background())
+	var seen []int
+	err = ForEach(Map(FromSlice(p, items), func(_ context.Context, v int) (int, error) { return -v, nil }),
+		func(_ context.Context, v int) error { seen = append(seen, v); return nil })
+	require.NoError(t, err)
+	require.Equal(t, ints(200), items, "stages write to their own buffers")
+	require.Len(t, seen, 200)
 }
 
 var _ iter.Seq[int] = endless

@@ -1,16 +1,23 @@
 package pipeline
 
 import (
+	"errors"
 	"iter"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/weavego/weave/internal/panics"
 )
 
 // chunkSize is the most items one hand-off between stages carries. Passing
 // items in chunks makes a channel operation (and the goroutine switch behind
 // it) cost a fraction per item instead of a whole one.
 const chunkSize = 64
+
+// errGoexit fails a pipeline whose stage function (or source iterator)
+// called runtime.Goexit, as t.FailNow does.
+var errGoexit = errors.New("pipeline: a stage function called runtime.Goexit")
 
 // latencyGuard bounds how long a stage keeps finished items to itself while
 // it works through the rest of a chunk, so that slow stage functions still
@@ -133,7 +140,9 @@ func (s *Stream[T]) All() iter.Seq[T] {
 }
 
 // spawn runs f in n goroutines of the pipeline and closes out (if not nil)
-// after the last of them returns. A panic in f fails the pipeline.
+// after the last of them returns. A panic in f fails the pipeline with a
+// *PanicError, and so does runtime.Goexit (with errGoexit): closing out as if
+// the stream had ended would pass a truncated stream off as a whole one.
 func spawn[T any](p *Pipeline, n int, out chan []T, f func()) {
 	var live atomic.Int32
 	live.Store(int32(n))
@@ -146,8 +155,18 @@ func spawn[T any](p *Pipeline, n int, out chan []T, f func()) {
 					close(out)
 				}
 			}()
-			defer p.recoverPanic()
+			returned := false
+			defer func() {
+				if !returned {
+					if v := recover(); v != nil {
+						p.fail(panics.New(v))
+					} else {
+						p.fail(errGoexit)
+					}
+				}
+			}()
 			f()
+			returned = true
 		}()
 	}
 }
@@ -157,11 +176,8 @@ type emitter[T any] struct {
 	p   *Pipeline
 	out chan<- []T
 	buf []T
-	// start is when the stage began work on the items in buf (the oldest
-	// may have waited that long), and n counts the items handled since. The
-	// clock is read only when n is a power of two or a multiple of 64, so a
-	// fast stage seldom reads it and a slow one hands on each item at once.
-	n     int
+	// start is when the stage began work on the items in buf: the oldest
+	// of them has waited that long.
 	start time.Time
 }
 
@@ -169,24 +185,23 @@ type emitter[T any] struct {
 // wait of the next results starts now.
 func (e *emitter[T]) mark() {
 	if len(e.buf) == 0 {
-		e.n = 0
 		e.start = time.Now()
 	}
 }
 
 // handled is called after each item; it hands the chunk on when it is full
-// or its oldest item has waited too long. It reports false once the
-// pipeline is done.
+// or its oldest item has waited latencyGuard. The clock is read after every
+// item, not sampled: a fast item followed by slow ones must not wait for
+// all of them, so a finished item waits at most for the one call that
+// follows it. It reports false once the pipeline is done.
 func (e *emitter[T]) handled() bool {
 	if len(e.buf) == 0 {
 		return true
 	}
-	e.n++
-	if len(e.buf) >= chunkSize || (e.n&(e.n-1) == 0 || e.n&63 == 0) && time.Since(e.start) >= latencyGuard {
+	if len(e.buf) >= chunkSize || time.Since(e.start) >= latencyGuard {
 		if !e.flush() {
 			return false
 		}
-		e.n = 0
 		e.start = time.Now()
 	}
 	return true
