@@ -123,7 +123,7 @@ func run[In, Out any](p *Pipeline, in <-chan []In, out chan []Out, cfg stageConf
 	case cfg.workers == 1:
 		spawn(p, 1, out, func() { serial(p, in, out, fn) })
 	case cfg.ordered && out != nil:
-		d := &dispenser[In]{in: in, done: p.done}
+		d := newDispenser(in, p.done)
 		o := &order[Out]{
 			p:        p,
 			out:      out,
@@ -136,7 +136,7 @@ func run[In, Out any](p *Pipeline, in <-chan []In, out chan []Out, cfg stageConf
 		o.turns[0] <- struct{}{}
 		spawn(p, cfg.workers, out, func() { ordered(p, d, o, fn) })
 	default:
-		d := &dispenser[In]{in: in, done: p.done}
+		d := newDispenser(in, p.done)
 		spawn(p, cfg.workers, out, func() { unordered(p, d, out, fn) })
 	}
 }
@@ -283,9 +283,16 @@ const (
 
 // dispenser hands the items of an input stream to several workers one at a
 // time, numbering them in input order.
+//
+// The mutex guards only the current chunk and is never held while waiting:
+// a worker that waits for the next chunk holds the recv token instead. A
+// worker with results to hand on that finds the token taken knows input is
+// not ready and flushes at once, rather than queueing on the mutex behind
+// the waiting worker (which would hold its results until new input came).
 type dispenser[T any] struct {
 	in   <-chan []T
 	done <-chan struct{}
+	recv chan struct{} // a token, held by the one worker receiving from in
 
 	mu  sync.Mutex
 	cur []T
@@ -293,37 +300,74 @@ type dispenser[T any] struct {
 	end bool
 }
 
+func newDispenser[T any](in <-chan []T, done <-chan struct{}) *dispenser[T] {
+	return &dispenser[T]{in: in, done: done, recv: make(chan struct{}, 1)}
+}
+
 // next returns the next item and its number. With wait false it returns
 // wouldWait instead of waiting for the next chunk.
 func (d *dispenser[T]) next(wait bool) (v T, seq uint64, r pull) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for len(d.cur) == 0 {
-		if d.end {
+	for {
+		d.mu.Lock()
+		if len(d.cur) > 0 {
+			v, d.cur = d.cur[0], d.cur[1:]
+			seq = d.seq
+			d.seq++
+			d.mu.Unlock()
+			return v, seq, pulled
+		}
+		end := d.end
+		d.mu.Unlock()
+		if end {
 			return v, 0, ended
 		}
-		var chunk []T
-		var ok bool
-		if wait {
-			select {
-			case chunk, ok = <-d.in:
-			case <-d.done:
-				return v, 0, ended
-			}
-		} else {
-			select {
-			case chunk, ok = <-d.in:
-			default:
-				return v, 0, wouldWait
-			}
+		if r := d.receive(wait); r != pulled {
+			return v, 0, r
 		}
-		if !ok {
-			d.end = true
-		}
-		d.cur = chunk
 	}
-	v, d.cur = d.cur[0], d.cur[1:]
-	seq = d.seq
-	d.seq++
-	return v, seq, pulled
+}
+
+// receive takes the next chunk from in into cur, unless another worker got
+// one first. It reports pulled when the caller should look at cur again.
+func (d *dispenser[T]) receive(wait bool) pull {
+	if wait {
+		select {
+		case d.recv <- struct{}{}:
+		case <-d.done:
+			return ended
+		}
+	} else {
+		select {
+		case d.recv <- struct{}{}:
+		default:
+			return wouldWait // another worker is waiting for input
+		}
+	}
+	defer func() { <-d.recv }()
+	d.mu.Lock()
+	filled := len(d.cur) > 0 || d.end // by the token's previous holder
+	d.mu.Unlock()
+	if filled {
+		return pulled
+	}
+	var chunk []T
+	var ok bool
+	if wait {
+		select {
+		case chunk, ok = <-d.in:
+		case <-d.done:
+			return ended
+		}
+	} else {
+		select {
+		case chunk, ok = <-d.in:
+		default:
+			return wouldWait
+		}
+	}
+	d.mu.Lock()
+	d.cur = chunk
+	d.end = !ok
+	d.mu.Unlock()
+	return pulled
 }
