@@ -27,7 +27,9 @@
 //
 // Use it to pace work you start (calls to a rate-limited API: Wait) or to
 // shed work you receive (requests from a client: Allow, Keyed). Allow is
-// allocation-free and costs about a mutex and a clock read.
+// allocation-free and costs a clock read and one compare-and-swap when a
+// token costs a whole number of nanoseconds (Every(d), Per(n, d) with d a
+// multiple of n, any limit that divides 10^9), or a mutex otherwise.
 //
 // It limits a rate, not concurrency: to bound how many things run at once use
 // a semaphore. It is local to one process: a limit shared by many replicas

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -24,13 +25,16 @@ var ErrWouldExceedDeadline = errors.New("ratelimit: wait would exceed context de
 // concurrent use. Make one with New: the zero Limiter admits nothing.
 type Limiter struct {
 	epoch time.Time // the limiter clock counts nanoseconds since epoch, monotonic
-	// epoch is read before locking; keep it off the cache line that Lock
-	// writes, so that under contention reading the clock costs no miss.
-	_ [64 - unsafe.Sizeof(time.Time{})%64]byte
+	// fast holds the bucket while a token costs a whole number of
+	// nanoseconds (see whole); nil otherwise, and then b does.
+	fast atomic.Pointer[whole]
+	// epoch and fast are read before locking; keep them off the cache line
+	// that Lock writes, so that under contention they cost no miss.
+	_ [64 - (unsafe.Sizeof(time.Time{})+8)%64]byte
 
 	mu   sync.Mutex
 	rule rule
-	b    bucket
+	b    bucket // while fast is nil
 	gen  uint64 // bumped by SetLimit and SetBurst; older reservations then cannot cancel
 }
 
@@ -43,6 +47,7 @@ func New(limit Limit, burst int) *Limiter {
 	checkBurst("New", burst)
 	l := &Limiter{epoch: time.Now(), rule: newRule(limit, burst)}
 	l.b.fill(&l.rule, 0)
+	l.publish()
 	return l
 }
 
@@ -70,8 +75,13 @@ func (l *Limiter) Burst() int {
 // It never blocks. It is AllowN(1).
 func (l *Limiter) Allow() bool {
 	now := l.now()
+	if w := l.fast.Load(); w != nil {
+		if ok, live := w.allow(now, 1); live {
+			return ok
+		}
+	}
 	l.mu.Lock()
-	ok := l.rule.kind == unlimited || (l.rule.burst >= 1 && l.b.take(&l.rule, now, 1, 0).ok)
+	ok := l.rule.kind == unlimited || (l.rule.burst >= 1 && l.takeLocked(now, 1, 0).ok)
 	l.mu.Unlock()
 	return ok
 }
@@ -85,8 +95,13 @@ func (l *Limiter) AllowN(n int) bool {
 		return true
 	}
 	now := l.now()
+	if w := l.fast.Load(); w != nil {
+		if ok, live := w.allow(now, n); live {
+			return ok
+		}
+	}
 	l.mu.Lock()
-	ok := l.rule.kind == unlimited || (n <= l.rule.burst && l.b.take(&l.rule, now, n, 0).ok)
+	ok := l.rule.kind == unlimited || (n <= l.rule.burst && l.takeLocked(now, n, 0).ok)
 	l.mu.Unlock()
 	return ok
 }
@@ -121,7 +136,7 @@ func (l *Limiter) WaitN(ctx context.Context, n int) error {
 		l.mu.Unlock()
 		return fmt.Errorf("%w: n=%d, burst=%d", ErrExceedsBurst, n, r.burst)
 	}
-	bk := l.b.take(&r, now, n, maxWait)
+	bk := l.takeLocked(now, n, maxWait)
 	gen := l.gen
 	l.mu.Unlock()
 	if !bk.ok {
@@ -164,7 +179,7 @@ func (l *Limiter) cancel(gen uint64, bk booking, n int) {
 	now := l.now()
 	l.mu.Lock()
 	if gen == l.gen {
-		l.b.cancel(&l.rule, now, bk, n)
+		l.cancelLocked(now, bk, n)
 	}
 	l.mu.Unlock()
 }
@@ -195,7 +210,7 @@ func (l *Limiter) Reserve(n int) *Reservation {
 		r.bk = booking{ok: true, act: now}
 	case n > l.rule.burst && l.rule.kind != unlimited:
 	default:
-		r.bk = l.b.take(&l.rule, now, n, maxAhead)
+		r.bk = l.takeLocked(now, n, maxAhead)
 	}
 	return r
 }
@@ -229,14 +244,16 @@ func (r *Reservation) Cancel() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !r.done && r.gen == l.gen {
-		l.b.cancel(&l.rule, now, r.bk, r.n)
+		l.cancelLocked(now, r.bk, r.n)
 	}
 	r.done = true
 }
 
 // SetLimit changes the limit from now on. The tokens earned at the old limit
-// so far are kept (an Inf limiter counts as full); reservations already made
-// keep their delays.
+// so far are kept (an Inf limiter counts as full), less at most a nanosecond
+// of refill when the new limit is one that Allow books without the lock;
+// reservations already made keep their delays. Calls on other goroutines are
+// booked wholly under the old rule or wholly under the new one.
 func (l *Limiter) SetLimit(limit Limit) {
 	checkLimit("SetLimit", limit)
 	l.set(limit, -1)
@@ -261,10 +278,76 @@ func (l *Limiter) set(limit Limit, burst int) {
 	if burst < 0 {
 		burst = l.rule.burst
 	}
+	if w := l.fast.Load(); w != nil {
+		// Retire w: lock-free callers that still hold it fail their CAS
+		// and come to the lock, which they get once the new rule is in.
+		l.b.tat = fixed{ns: w.tat.Swap(retired)}
+		l.fast.Store(nil)
+	}
 	t := l.b.tokensAt(&l.rule, now)
 	l.rule = newRule(limit, burst)
 	l.b.setTokens(&l.rule, now, t)
 	l.gen++
+	l.publish()
+}
+
+// publish moves the bucket to fast if the rule allows, rounding a fraction
+// of a nanosecond left by setTokens up: that gives away less than 1ns of
+// refill, where rounding down would admit more than the limit. l.mu must be
+// held, or l not yet shared.
+func (l *Limiter) publish() {
+	r := &l.rule
+	if r.kind != finite || r.every.frac != 0 {
+		return
+	}
+	w := &whole{every: r.every.ns, tau: r.tau.ns, burst: r.burst}
+	w.tat.Store(l.b.tat.ceil())
+	l.fast.Store(w)
+}
+
+// takeLocked is bucket.take on whichever bucket is in use. l.mu must be
+// held; it keeps fast from being retired meanwhile, but lock-free Allow
+// calls may still move it, hence the CAS loop.
+func (l *Limiter) takeLocked(now int64, n int, maxWait int64) booking {
+	w := l.fast.Load()
+	if w == nil {
+		return l.b.take(&l.rule, now, n, maxWait)
+	}
+	for {
+		t := w.tat.Load()
+		b := bucket{tat: fixed{ns: t}}
+		bk := b.take(&l.rule, now, n, maxWait)
+		if !bk.ok || w.tat.CompareAndSwap(t, b.tat.ns) {
+			return bk
+		}
+	}
+}
+
+// cancelLocked is bucket.cancel on whichever bucket is in use; see
+// takeLocked.
+func (l *Limiter) cancelLocked(now int64, bk booking, n int) {
+	w := l.fast.Load()
+	if w == nil {
+		l.b.cancel(&l.rule, now, bk, n)
+		return
+	}
+	for {
+		t := w.tat.Load()
+		b := bucket{tat: fixed{ns: t}}
+		b.cancel(&l.rule, now, bk, n)
+		if w.tat.CompareAndSwap(t, b.tat.ns) {
+			return
+		}
+	}
+}
+
+// tokensLocked is bucket.tokensAt on whichever bucket is in use.
+func (l *Limiter) tokensLocked(now int64) float64 {
+	if w := l.fast.Load(); w != nil {
+		b := bucket{tat: fixed{ns: w.tat.Load()}}
+		return b.tokensAt(&l.rule, now)
+	}
+	return l.b.tokensAt(&l.rule, now)
 }
 
 // Tokens returns how many tokens are available now: at most burst, negative
@@ -273,5 +356,5 @@ func (l *Limiter) Tokens() float64 {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.b.tokensAt(&l.rule, now)
+	return l.tokensLocked(now)
 }

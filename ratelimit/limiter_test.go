@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -61,6 +62,9 @@ func TestExactOverTime(t *testing.T) {
 		{"Per(10, 1s)", ratelimit.Per(10, time.Second), 10, 1e9, 10, 50 * time.Millisecond, 100},
 		{"Per(2, 3s)", ratelimit.Per(2, 3*time.Second), 2, 3e9, 1, 750 * time.Millisecond, 40},
 		{"Per(3e6, 1s) huge burst", ratelimit.Per(3_000_000, time.Second), 3, 1000, 1 << 24, 3 * time.Second, 400},
+		{"1e9/s", 1e9, 1, 1, 2048, 1013 * time.Nanosecond, 3000},
+		{"Every(1ns) long steps", ratelimit.Every(time.Nanosecond), 1, 1, 1 << 30, time.Second, 100},
+		{"Per(5e8, 1s) odd steps", ratelimit.Per(500_000_000, time.Second), 1, 2, 512, 999 * time.Nanosecond, 3000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -429,29 +433,93 @@ func TestTokensAreFractional(t *testing.T) {
 }
 
 func TestConcurrentAllowAdmitsExactly(t *testing.T) {
+	for _, rate := range []int{1000, 3000} { // 1ms a token (lock-free), 333333.33ns (locked)
+		t.Run(strconv.Itoa(rate), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const burst, workers = 400, 4 // burst above a round's tokens, and demand above burst
+				l := ratelimit.New(ratelimit.Limit(rate), burst)
+				var admitted atomic.Int64
+				round := func() {
+					var wg sync.WaitGroup
+					for range workers {
+						wg.Go(func() {
+							for range 200 {
+								if l.Allow() {
+									admitted.Add(1)
+								}
+							}
+						})
+					}
+					wg.Wait()
+				}
+				round()
+				require.Equal(t, int64(burst), admitted.Load())
+				for i := 1; i <= 5; i++ {
+					time.Sleep(100 * time.Millisecond)
+					round()
+					require.Equal(t, int64(burst+i*rate/10), admitted.Load())
+				}
+			})
+		})
+	}
+}
+
+// SetLimit racing with Allow, AllowN and Wait on other
+// goroutines, switching between a limit whose token costs whole nanoseconds
+// (booked lock-free) and one whose does not (booked under the lock): no
+// booking may slip between the two buckets. Under continuous demand, after
+// each stretch exactly burst + the tokens earned at each stretch's limit
+// have been admitted, give or take one for the part of a nanosecond that a
+// switch to the lock-free bucket rounds away.
+func TestSetLimitRacingAllowStaysExact(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		const rate, burst, workers = 1000, 100, 4
-		l := ratelimit.New(rate, burst)
+		const burst, workers, stretch = 100, 4, 10 * time.Millisecond
+		rates := []int64{1000, 3000, 2000, 7000, 1000, 333, 4000, 3001}
+		l := ratelimit.New(ratelimit.Limit(rates[0]), burst)
 		var admitted atomic.Int64
-		round := func() {
+		round := func(next ratelimit.Limit) {
 			var wg sync.WaitGroup
-			for range workers {
+			for w := range workers {
 				wg.Go(func() {
-					for range 200 {
-						if l.Allow() {
-							admitted.Add(1)
+					for i := range 300 {
+						switch {
+						case w == 0 && i == 100:
+							l.SetLimit(next)
+						case i%3 == 1:
+							if l.AllowN(2) {
+								admitted.Add(2)
+							}
+						case i%7 == 2:
+							// Wait books under the lock, racing the
+							// lock-free Allow calls on the same bucket.
+							ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+							if l.Wait(ctx) == nil {
+								admitted.Add(1)
+							}
+							cancel()
+						default:
+							if l.Allow() {
+								admitted.Add(1)
+							}
 						}
 					}
 				})
 			}
 			wg.Wait()
+			// Take what the racing calls left, such as the odd token that
+			// AllowN(2) could not use.
+			admitted.Add(drain(l, burst))
 		}
-		round()
-		require.Equal(t, int64(burst), admitted.Load())
-		for i := 1; i <= 5; i++ {
-			time.Sleep(100 * time.Millisecond)
-			round()
-			require.Equal(t, int64(burst+i*100), admitted.Load())
+		var earned int64 // rate·ns, so tokens are earned/1e9
+		for i := range rates {
+			next := rates[(i+1)%len(rates)]
+			round(ratelimit.Limit(next)) // drains what the last stretch earned
+			want := burst + earned/1e9
+			got := admitted.Load()
+			require.LessOrEqual(t, got, want, "stretch %d: more than the limits allow", i)
+			require.GreaterOrEqual(t, got, want-1, "stretch %d: tokens lost", i)
+			time.Sleep(stretch)
+			earned += next * int64(stretch)
 		}
 	})
 }
