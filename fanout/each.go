@@ -2,12 +2,17 @@ package fanout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
 	"github.com/weavego/weave/internal/panics"
 )
+
+// errGoexit fails a Map or ForEach whose fn called runtime.Goexit, as
+// t.FailNow does.
+var errGoexit = errors.New("fanout: fn called runtime.Goexit")
 
 // PanicError is a panic recovered from fn in Map or ForEach: the value and
 // the stack where it happened. It is returned as the error; match it with
@@ -22,7 +27,10 @@ type PanicError = panics.Error
 // The first error (or panic, as *PanicError) cancels the context passed to
 // fn and no further item is started; Map then returns nil and that error. If
 // ctx is done before every item was started, Map returns nil and ctx's error.
-// It panics if workers <= 0 or fn is nil.
+// A call of runtime.Goexit in fn (as t.FailNow makes) also stops the run:
+// on a worker Map returns an error; on the calling goroutine it goes on up
+// once the other workers have returned. It panics if workers <= 0 or fn is
+// nil.
 func Map[In, Out any](ctx context.Context, items []In, workers int, fn func(context.Context, In) (Out, error)) ([]Out, error) {
 	check(ctx, "Map", workers, fn == nil)
 	out := make([]Out, len(items))
@@ -68,6 +76,10 @@ func each(ctx context.Context, n, workers int, fn func(context.Context, int) err
 	defer cancel()
 	r := &runner{ctx: wctx, cancel: cancel, fn: fn, n: n, workers: min(workers, n), parentDone: ctx.Done() != nil}
 	var wg sync.WaitGroup
+	// Should fn call runtime.Goexit on this goroutine, work has already
+	// cancelled the others: wait for them before the goroutine ends, so
+	// that no fn is left running.
+	defer wg.Wait()
 	for range r.workers - 1 {
 		wg.Go(r.work)
 	}
@@ -125,25 +137,36 @@ func (r *runner) claim() (from, to int, ok bool) {
 	}
 }
 
+// work runs items until none is left or the run is stopped. A panic in fn
+// becomes a *PanicError, and runtime.Goexit fails the run with errGoexit:
+// the items it abandons must not pass for done.
 func (r *runner) work() {
 	finished := 0
+	returned := false
 	defer func() {
 		r.finished.Add(int64(finished))
-		if v := recover(); v != nil {
-			r.fail(panics.New(v))
+		if !returned {
+			if v := recover(); v != nil {
+				r.fail(panics.New(v))
+			} else {
+				r.fail(errGoexit)
+			}
 		}
 	}()
 	for {
 		from, to, ok := r.claim()
 		if !ok {
+			returned = true
 			return
 		}
 		for i := from; i < to; i++ {
 			if r.stopped() { // an item failed or ctx is done: start nothing new
+				returned = true
 				return
 			}
 			if err := r.fn(r.ctx, i); err != nil {
 				r.fail(err)
+				returned = true
 				return
 			}
 			finished++

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -306,8 +309,7 @@ func TestMapBoundsConcurrency(t *testing.T) {
 				go func() {
 					done <- ForEach(context.Background(), ints(50), workers, func(context.Context, int) error {
 						n := running.Add(1)
-						if n > peak.Load() {
-							peak.Store(n)
+						for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 						}
 						<-release
 						running.Add(-1)
@@ -416,4 +418,82 @@ func TestNilInterfaceValues(t *testing.T) {
 		got = append(got, v)
 	}
 	require.ElementsMatch(t, []error{nil, errBoom}, got)
+}
+
+// onCaller reports whether it runs on the goroutine that called Map, not on
+// one of the workers Map started (with WaitGroup.Go).
+func onCaller() bool {
+	buf := make([]byte, 64<<10)
+	return !strings.Contains(string(buf[:runtime.Stack(buf, false)]), "WaitGroup).Go")
+}
+
+func TestMapPanicOnCallingGoroutine(t *testing.T) {
+	// Map runs fn on the calling goroutine too. A panic there must come
+	// back as *PanicError, and only after every other call has returned:
+	// nothing may still run fn once Map has returned.
+	synctest.Test(t, func(t *testing.T) {
+		var running atomic.Int32
+		started := make(chan struct{})
+		var returned atomic.Bool
+		_, err := Map(context.Background(), ints(2), 2, func(ctx context.Context, v int) (int, error) {
+			running.Add(1)
+			defer running.Add(-1)
+			if onCaller() {
+				<-started // the other worker is inside fn
+				panic("on the caller")
+			}
+			close(started)
+			<-ctx.Done()
+			time.Sleep(time.Second) // still busy after the cancel
+			returned.Store(true)
+			return v, nil
+		})
+		var perr *PanicError
+		require.ErrorAs(t, err, &perr)
+		require.Equal(t, "on the caller", perr.Value)
+		require.True(t, returned.Load(), "Map waited for the other worker")
+		require.Zero(t, running.Load())
+	})
+}
+
+func TestGoexitFailsMap(t *testing.T) {
+	// runtime.Goexit in fn (t.FailNow on the wrong goroutine, say) must not
+	// pass for success with the rest of the items never run.
+	t.Run("on a worker", func(t *testing.T) {
+		var calls atomic.Int32
+		_, err := Map(context.Background(), ints(1000), 3, func(_ context.Context, v int) (int, error) {
+			calls.Add(1)
+			if !onCaller() {
+				runtime.Goexit()
+			}
+			return v, nil
+		})
+		require.ErrorIs(t, err, errGoexit)
+		require.EqualError(t, err, "fanout: fn called runtime.Goexit")
+	})
+	t.Run("on the caller", func(t *testing.T) {
+		// Goexit goes on up (Map cannot return), but only once the other
+		// workers have returned.
+		synctest.Test(t, func(t *testing.T) {
+			var running atomic.Int32
+			started := make(chan struct{})
+			exited := make(chan int32)
+			go func() {
+				defer func() { exited <- running.Load() }()
+				_, _ = Map(context.Background(), ints(2), 2, func(ctx context.Context, v int) (int, error) {
+					if onCaller() {
+						<-started
+						runtime.Goexit()
+					}
+					running.Add(1)
+					defer running.Add(-1)
+					close(started)
+					<-ctx.Done() // cancelled by the Goexit
+					time.Sleep(time.Second)
+					return v, nil
+				})
+			}()
+			require.Zero(t, <-exited, "no fn still running when Goexit left Map")
+		})
+	})
 }
