@@ -2,6 +2,7 @@ package breaker
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -135,7 +136,7 @@ func (t *ticket) done(err error) {
 	if t.used.Swap(true) {
 		return
 	}
-	t.b.record(t.g, t.b.isFailure(err))
+	t.b.record(t.g, t.b.judge(err))
 }
 
 // State returns the breaker's state. An open breaker whose open timeout has
@@ -212,29 +213,54 @@ func (b *Breaker) run(ctx context.Context, g *generation, fn func(context.Contex
 	returned := false
 	defer func() {
 		if !returned {
-			b.record(g, true)
+			b.record(g, failure)
 		}
 	}()
 	err := fn(ctx)
 	returned = true
-	b.record(g, b.isFailure(err))
+	b.record(g, b.judge(err))
 	return err
 }
 
-func (b *Breaker) isFailure(err error) bool {
+// outcome is how a finished call counts.
+type outcome uint8
+
+const (
+	success outcome = iota
+	failure
+	ignored // context.Canceled not judged a failure: counts neither way
+)
+
+// judge tells how err counts. A call whose caller gave up (context.Canceled)
+// proved nothing about the service, so unless WithIsFailure calls it a
+// failure it is ignored rather than counted as a success: it must not break
+// a run of failures, nor close a half-open breaker.
+func (b *Breaker) judge(err error) outcome {
+	var failed bool
 	if b.cfg.isFailure != nil {
-		return b.cfg.isFailure(err)
+		failed = b.cfg.isFailure(err)
+	} else {
+		failed = defaultIsFailure(err)
 	}
-	return defaultIsFailure(err)
+	switch {
+	case failed:
+		return failure
+	case err != nil && errors.Is(err, context.Canceled):
+		return ignored
+	}
+	return success
 }
 
 // record counts one outcome of a call admitted in g and changes state when
 // a rule says so. Outcomes in a generation that is no longer current land
 // in counters nobody reads and never change the state.
-func (b *Breaker) record(g *generation, failed bool) {
+func (b *Breaker) record(g *generation, o outcome) {
 	switch g.state {
 	case Closed:
-		if !failed {
+		if o == ignored {
+			return
+		}
+		if o == success {
 			g.successes.Add(1)
 			// The Load spares a write to a shared line on the common path.
 			// A failure's Add landing between it and the Store is simply
@@ -265,7 +291,10 @@ func (b *Breaker) record(g *generation, failed bool) {
 		// admitted into a generation this outcome is about to end.
 		defer g.probes.Add(-1)
 		g.lastReport.Store(b.now())
-		if failed {
+		if o == ignored {
+			return
+		}
+		if o == failure {
 			g.failures.Add(1)
 			g.consecutive.Add(1)
 			b.transition(g, Open)

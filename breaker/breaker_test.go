@@ -58,7 +58,11 @@ func TestConsecutiveFailures(t *testing.T) {
 		{"success breaks the run", nil, "ffffsffff", Closed, Counts{Requests: 9, Successes: 1, Failures: 8, ConsecutiveFailures: 4}},
 		{"threshold 1", []Option{WithFailureThreshold(1)}, "sf", Open, Counts{}},
 		{"rejected while open", []Option{WithFailureThreshold(2)}, "ffsss", Open, Counts{Rejected: 3}},
-		{"canceled is not a failure", []Option{WithFailureThreshold(2)}, "fcf", Closed, Counts{Requests: 3, Successes: 1, Failures: 2, ConsecutiveFailures: 1}},
+		{"canceled is not a failure", []Option{WithFailureThreshold(3)}, "fcf", Closed, Counts{Requests: 3, Failures: 2, ConsecutiveFailures: 2}},
+		// The caller gave up: that says nothing about the service, so it
+		// must not break a run of failures either.
+		{"canceled does not break the run", []Option{WithFailureThreshold(2)}, "fccf", Open, Counts{}},
+		{"canceled is ignored", nil, "cccsc", Closed, Counts{Requests: 5, Successes: 1}},
 		{"WithIsFailure overrides", []Option{WithFailureThreshold(2), WithIsFailure(func(err error) bool { return err != nil })}, "fc", Open, Counts{}},
 		{"WithIsFailure ignores errBoom", []Option{WithIsFailure(func(err error) bool { return !errors.Is(err, errBoom) })}, "ffffffff", Closed, Counts{Requests: 8, Successes: 8}},
 		{"rate alone disables consecutive rule", []Option{WithFailureRate(1, 100, time.Minute)}, "ffffffff", Closed, Counts{Requests: 8, Failures: 8, ConsecutiveFailures: 8}},
@@ -153,7 +157,12 @@ func TestHalfOpen(t *testing.T) {
 		{"needs three successes", 3, "ss", HalfOpen},
 		{"three successes close", 3, "sss", Closed},
 		{"failure after successes reopens", 3, "ssf", Open},
-		{"canceled counts as success", 2, "cs", Closed},
+		// A probe its caller cancelled proved nothing: it frees its slot
+		// and the breaker stays half-open for the next probe.
+		{"canceled probe is ignored", 1, "c", HalfOpen},
+		{"canceled probes do not count toward closing", 2, "csc", HalfOpen},
+		{"then a success closes", 2, "cscs", Closed},
+		{"then a failure reopens", 2, "cscf", Open},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

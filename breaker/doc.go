@@ -16,7 +16,9 @@
 // has passed it is HalfOpen: up to WithHalfOpenProbes calls at a time run as
 // probes (others get ErrTooManyProbes); WithSuccessThreshold probe successes
 // close it, and any probe failure opens it again, as do probes that hold
-// every slot without reporting for an open timeout.
+// every slot without reporting for an open timeout. A call that fails with
+// context.Canceled counts neither way: its caller gave up, which says
+// nothing about the service.
 //
 // The protected function runs with no lock held, and the closed path of Do
 // is a few atomic operations with no allocation, so a Breaker adds next to

@@ -115,9 +115,12 @@ func WithSuccessThreshold(n int) Option {
 }
 
 // WithIsFailure sets the function that decides whether a call's error counts
-// as a failure; any other outcome counts as a success. The default is
-// err != nil && !errors.Is(err, context.Canceled). A panic in the protected
-// function is always a failure. It panics if fn is nil.
+// as a failure. The default is err != nil && !errors.Is(err,
+// context.Canceled). An error that fn does not call a failure counts as a
+// success, except one that errors.Is context.Canceled: the caller gave up,
+// which says nothing about the service, so that call is ignored (it stays in
+// Requests, frees its probe slot, and counts neither way). A panic in the
+// protected function is always a failure. It panics if fn is nil.
 func WithIsFailure(fn func(error) bool) Option {
 	if fn == nil {
 		panic("breaker: WithIsFailure called with nil fn")

@@ -49,7 +49,8 @@ type Counts struct {
 	// for Allow, the caller was told to go ahead).
 	Requests uint64
 	// Successes and Failures count the admitted calls that have finished,
-	// as judged by the WithIsFailure function.
+	// as judged by the WithIsFailure function; a call cancelled by its
+	// caller (context.Canceled, not judged a failure) is in neither.
 	Successes uint64
 	Failures  uint64
 	// ConsecutiveFailures is the length of the current run of failures; a
