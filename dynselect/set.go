@@ -48,7 +48,8 @@ type entry[K comparable, T any] struct {
 	ch  <-chan T
 
 	// Guarded by Set.mu.
-	removed  bool
+	gone     bool         // no longer in the set: removed, or closed and reported
+	removed  bool         // taken out by Remove, which wants the values taken
 	leftover []T          // values taken from ch after Remove began
 	shard    *shard[K, T] // serving goroutine in large mode, else nil
 	idx      int          // position in Set.list in small mode
@@ -64,7 +65,8 @@ type item[K comparable, T any] struct {
 	e       *entry[K, T]
 	v       T
 	closed  bool
-	counted bool // in e.inflight
+	counted bool   // in e.inflight
+	epoch   uint64 // Set.epoch when the shard that took it started
 }
 
 // Set is a dynamic select: a set of receive channels, keyed by K, that
@@ -94,8 +96,10 @@ type Set[K comparable, T any] struct {
 	waiting int           // Recv calls blocked in a select
 	wake    chan struct{} // closed on a change while someone waits
 
-	// Large mode.
+	// Large mode. epoch counts the stops of all shards (going small, or
+	// Close); the values those shards held wait in pending.
 	large  bool
+	epoch  uint64
 	shards []*shard[K, T]
 	out    chan item[K, T]
 	wg     sync.WaitGroup
@@ -157,6 +161,7 @@ func (s *Set[K, T]) Remove(key K) (leftover []T, ok bool) {
 		return nil, false
 	}
 	s.drop(e)
+	e.removed = true
 	if e.shard != nil {
 		e.leftover = append(e.leftover, e.shard.remove(e)...)
 		s.shardShrunk(e.shard)
@@ -184,10 +189,12 @@ func (s *Set[K, T]) Remove(key K) (leftover []T, ok bool) {
 	return leftover, true
 }
 
-// drop forgets e; the caller stops its shard, if any.
+// drop forgets e; the caller stops its shard, if any. A value of e that
+// another Recv took before is still returned unless Remove dropped e (then
+// it is leftover), so that the closing of ch never makes a value vanish.
 func (s *Set[K, T]) drop(e *entry[K, T]) {
 	delete(s.entries, e.key)
-	e.removed = true
+	e.gone = true
 	if !s.large {
 		last := s.list[len(s.list)-1]
 		s.list[e.idx] = last
@@ -232,6 +239,7 @@ func (s *Set[K, T]) Close() {
 		return
 	}
 	s.closed = true
+	s.epoch++
 	for _, sh := range s.shards {
 		s.pending = append(s.pending, sh.stop()...)
 	}
@@ -248,7 +256,10 @@ func (s *Set[K, T]) Close() {
 // and returns it as an Event. Every value sent on a channel in the set is
 // returned by exactly one Recv (unless Remove gives it back as leftover).
 // Channels with values ready are served in turn, so none is starved. A
-// closed channel is reported once, with Closed set, and removed.
+// closed channel is reported once, with Closed set, and removed. Calls of
+// Recv from one goroutine see each channel's values in the order they were
+// sent, then its closing; calls from several goroutines may return them in
+// any order, as with a plain channel read by several goroutines.
 //
 // While the set is empty Recv blocks until Add, Close or ctx is done. It
 // returns ctx's error once ctx is done. After Close it returns the values
@@ -322,6 +333,20 @@ func (s *Set[K, T]) recv(ctx context.Context, untilEmpty bool) (Event[K, T], err
 		case it := <-s.out:
 			s.mu.Lock()
 			s.waiting--
+			if len(s.pending) > 0 && !it.e.removed && it.epoch == s.epoch {
+				// The set went small and large again while this Recv
+				// waited, and a shard started since took it: the values in
+				// pending were taken before it, so they go first, or a
+				// channel's values (or its closing) would come out of
+				// order. An item of a stopped shard is older than pending.
+				if it.counted {
+					it.e.inflight.Add(-1)
+					it.counted = false
+				}
+				s.pending = append(s.pending, it)
+				s.mu.Unlock()
+				continue
+			}
 			ev, ok := s.accept(it)
 			s.mu.Unlock()
 			if ok {
@@ -357,7 +382,7 @@ func (s *Set[K, T]) accept(it item[K, T]) (Event[K, T], bool) {
 		return Event[K, T]{}, false
 	}
 	if it.closed {
-		if s.closed {
+		if e.gone || s.closed { // reported already, or the set is gone
 			return Event[K, T]{}, false
 		}
 		s.drop(e)
@@ -467,7 +492,7 @@ func (s *Set[K, T]) selectSmall(ctx context.Context) (ev Event[K, T], ok bool, e
 		if s.closed {
 			return ev, false, ErrClosed
 		}
-		if e.removed {
+		if e.gone { // reported already, or removed
 			return ev, false, nil
 		}
 		s.drop(e)
@@ -482,6 +507,7 @@ func (s *Set[K, T]) selectSmall(ctx context.Context) (ev Event[K, T], ok bool, e
 		e.leftover = append(e.leftover, v)
 		return ev, false, nil
 	}
-	// Returned even if Close came meanwhile: the value was taken before it.
+	// Returned even if Close came meanwhile, or another Recv reported the
+	// closing of ch meanwhile: the value was taken before either.
 	return Event[K, T]{Key: e.key, Value: v}, true, nil
 }

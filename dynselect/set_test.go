@@ -588,3 +588,170 @@ func TestCloseKeepsTaken(t *testing.T) {
 		})
 	}
 }
+
+// TestThresholdChurn moves a set back and forth across both mode switches
+// (above largeAbove it goes to shards, below smallBelow back to Recv) while
+// producers keep sending and then close their channels. Removed channels
+// are added again later under the same key. Every value must come out
+// exactly once (from Recv or as leftover), every channel's closing exactly
+// once and after all its values, and one receiver must see each channel's
+// values in order.
+func TestThresholdChurn(t *testing.T) {
+	for _, receivers := range []int{1, 3} {
+		t.Run(fmt.Sprint("receivers=", receivers), func(t *testing.T) {
+			const chans, perChan = 200, 30
+			s := New[int, int]()
+			defer s.Close()
+			chs := make([]chan int, chans)
+			var producers sync.WaitGroup
+			for i := range chs {
+				chs[i] = make(chan int, i%2) // unbuffered and buffered
+				producers.Go(func() {
+					for j := range perChan {
+						chs[i] <- i*perChan + j
+					}
+					close(chs[i])
+				})
+			}
+			var mu sync.Mutex
+			seen := make([]int, chans*perChan)
+			closes := make([]int, chans)
+			last := make([]int, chans) // per key, 1 + last value seen by Recv
+			allClosed := make(chan struct{})
+			nClosed := 0
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			for range receivers {
+				wg.Go(func() {
+					for {
+						ev, err := s.Recv(ctx)
+						if err != nil {
+							return
+						}
+						mu.Lock()
+						if ev.Closed {
+							closes[ev.Key]++
+							if closes[ev.Key] > 1 {
+								t.Errorf("closing of %d reported twice", ev.Key)
+							}
+							if nClosed++; nClosed == chans {
+								close(allClosed)
+							}
+						} else {
+							seen[ev.Value]++
+							// With several receivers, one may record a value
+							// after another recorded the closing that followed.
+							if receivers == 1 && closes[ev.Key] > 0 {
+								t.Errorf("value %d of %d after its close", ev.Value, ev.Key)
+							}
+							if receivers == 1 && ev.Value < last[ev.Key] {
+								t.Errorf("key %d: value %d after %d", ev.Key, ev.Value, last[ev.Key]-1)
+							}
+							last[ev.Key] = ev.Value + 1
+						}
+						mu.Unlock()
+					}
+				})
+			}
+			rng := rand.New(rand.NewPCG(uint64(receivers), 7))
+			var in, out []int // keys the churner added / removed (to add again)
+			next := 0
+			add := func() {
+				var k int
+				if next < chans && (len(out) == 0 || rng.IntN(2) == 0) {
+					k, next = next, next+1
+				} else {
+					k, out = out[len(out)-1], out[:len(out)-1]
+				}
+				require.NoError(t, s.Add(k, chs[k]))
+				in = append(in, k)
+			}
+			for range 8 {
+				for s.Len() <= largeAbove+10 && (next < chans || len(out) > 0) {
+					add()
+				}
+				for s.Len() >= smallBelow-10 && len(in) > 0 {
+					i := rng.IntN(len(in))
+					k := in[i]
+					in[i] = in[len(in)-1]
+					in = in[:len(in)-1]
+					leftover, ok := s.Remove(k)
+					if !ok { // closed and reported meanwhile
+						require.Empty(t, leftover)
+						continue
+					}
+					out = append(out, k)
+					for _, v := range leftover {
+						require.Equal(t, k, v/perChan)
+					}
+					mu.Lock()
+					for _, v := range leftover {
+						seen[v]++
+					}
+					mu.Unlock()
+				}
+			}
+			for next < chans || len(out) > 0 {
+				add()
+			}
+			<-allClosed
+			cancel()
+			wg.Wait()
+			producers.Wait()
+			for v, c := range seen {
+				require.Equal(t, 1, c, "value %d", v)
+			}
+			for k, c := range closes {
+				require.Equal(t, 1, c, "closes of %d", k)
+			}
+			require.Zero(t, s.Len())
+		})
+	}
+}
+
+// TestManyReceivers drains small and large sets of channels that producers
+// fill and close, with several Recv calls at once. A Recv may take a
+// channel's last value while another one reports that channel closed; the
+// value must still come out.
+func TestManyReceivers(t *testing.T) {
+	for _, n := range []int{50, 3 * largeAbove} {
+		t.Run(fmt.Sprint("n=", n), func(t *testing.T) {
+			const perChan = 30
+			s := New[int, int]()
+			defer s.Close()
+			var producers sync.WaitGroup
+			for i := range n {
+				ch := make(chan int, i%2)
+				require.NoError(t, s.Add(i, ch))
+				producers.Go(func() {
+					for j := range perChan {
+						ch <- i*perChan + j
+					}
+					close(ch)
+				})
+			}
+			var mu sync.Mutex
+			seen := make([]int, n*perChan)
+			var wg sync.WaitGroup
+			for range 3 {
+				wg.Go(func() {
+					for k, v := range s.All(context.Background()) {
+						if k != v/perChan {
+							t.Errorf("value %d under key %d", v, k)
+						}
+						mu.Lock()
+						seen[v]++
+						mu.Unlock()
+					}
+				})
+			}
+			// All ends once every channel is closed and reported.
+			wg.Wait()
+			producers.Wait()
+			for v, c := range seen {
+				require.Equal(t, 1, c, "value %d", v)
+			}
+			require.Zero(t, s.Len())
+		})
+	}
+}

@@ -12,6 +12,7 @@ type shard[K comparable, T any] struct {
 	ctl   chan ctlMsg[K, T]
 	reply chan []item[K, T]
 	count int // entries assigned to it; guarded by Set.mu
+	epoch uint64
 
 	// Owned by the shard's goroutine.
 	list   []*entry[K, T]
@@ -39,6 +40,7 @@ func (s *Set[K, T]) startShard(list []*entry[K, T]) *shard[K, T] {
 		ctl:   make(chan ctlMsg[K, T]),
 		reply: make(chan []item[K, T]),
 		count: len(list),
+		epoch: s.epoch,
 		list:  list,
 	}
 	for _, e := range list {
@@ -95,6 +97,7 @@ func (s *Set[K, T]) toLarge() {
 // toSmall stops every shard, keeps the values they held for Recv, and
 // serves the set from Recv again.
 func (s *Set[K, T]) toSmall() {
+	s.epoch++
 	for _, sh := range s.shards {
 		s.pending = append(s.pending, sh.stop()...)
 	}
@@ -133,6 +136,7 @@ func (sh *shard[K, T]) run() {
 			return
 		}
 		it.counted = true
+		it.epoch = sh.epoch
 		it.e.inflight.Add(1)
 		if !sh.offer(it) {
 			return
