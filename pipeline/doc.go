@@ -23,9 +23,11 @@
 // Stages run one goroutine each by default and keep order. WithWorkers runs a
 // stage's function on several goroutines; WithOrdered keeps the input order
 // with at most one item per worker in flight. Items travel between stages in
-// chunks of up to 64 (sent as soon as the sending stage would otherwise wait),
-// which makes a long pipeline of cheap stages several times faster than one
-// channel operation per item.
+// chunks of up to 64, which makes a long pipeline of cheap stages several
+// times faster than one channel operation per item. Chunking never holds an
+// item for more input: a stage hands on what it has before it waits for
+// input, and at the latest after the call that follows the item (see
+// Stream).
 //
 // When to use: a sequence of steps over a stream of items, where steps differ
 // in cost (parse in parallel, write in batches) and you want one error path

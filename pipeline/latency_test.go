@@ -191,3 +191,39 @@ func TestFinishedItemsNotHeldBehindSlowOnes(t *testing.T) {
 		})
 	}
 }
+
+func TestBatchTimerStartsAtFirstItem(t *testing.T) {
+	// The maxWait clock of a batch starts at its first item: not at the
+	// previous flush, not at the stage's start, not at the latest item, and
+	// a batch sealed by size leaves no timer running for the next one.
+	synctest.Test(t, func(t *testing.T) {
+		p := New(context.Background())
+		in := make(chan int)
+		ch := Batch(FromChan(p, in), 3, time.Second).Chan()
+		start := time.Now()
+		at := func(d time.Duration) { time.Sleep(d - time.Since(start)) }
+
+		at(700 * time.Millisecond)
+		in <- 1
+		in <- 2
+		in <- 3 // full: sent at once
+		require.Equal(t, []int{1, 2, 3}, <-ch)
+		require.Equal(t, 700*time.Millisecond, time.Since(start))
+
+		at(1300 * time.Millisecond)
+		in <- 4
+		at(1800 * time.Millisecond) // a timer left from the first batch would have fired at 1.7s
+		in <- 5
+		require.Equal(t, []int{4, 5}, <-ch)
+		require.Equal(t, 2300*time.Millisecond, time.Since(start), "maxWait after item 4, not after item 5")
+
+		at(5 * time.Second) // an idle stream sends nothing
+		in <- 6
+		close(in)
+		require.Equal(t, []int{6}, <-ch, "the last partial batch is kept")
+		require.Equal(t, 5*time.Second, time.Since(start), "sent at once on close")
+		_, ok := <-ch
+		require.False(t, ok)
+		require.NoError(t, p.Wait())
+	})
+}

@@ -66,7 +66,8 @@ func (p *Pipeline) Stop() {
 // Wait blocks until every goroutine of the pipeline has returned, then
 // cancels the pipeline's context and returns the first error: a stage
 // function's error, a *PanicError, or the parent context's error if it was
-// cancelled before the pipeline finished. After Stop it returns nil. Call
+// cancelled before Wait returned (even if every item had gone through by
+// then: Wait cannot tell). After Stop it returns nil. Call
 // Wait after the last stage is added; Collect, ForEach and Reduce call it
 // for you.
 func (p *Pipeline) Wait() error {

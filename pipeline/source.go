@@ -3,11 +3,12 @@ package pipeline
 import "iter"
 
 // From starts a stream with the values of seq, which runs on a pipeline
-// goroutine of its own and may run up to 64 values ahead of the next stage.
-// A value never waits for seq to yield another: whatever seq has yielded is
-// handed on as soon as the next stage can take it. Once the pipeline is
-// done, yield returns false, so seq should return; a panic in seq fails the
-// pipeline with a *PanicError.
+// goroutine of its own and may run up to 128 values ahead of the next stage
+// (yield blocks after that). A value never waits for seq to yield another:
+// whatever seq has yielded is handed on as soon as the next stage can take
+// it, however slowly seq produces. Once the pipeline is done, yield returns
+// false, so seq should return; a panic in seq fails the pipeline with a
+// *PanicError.
 func From[T any](p *Pipeline, seq iter.Seq[T]) *Stream[T] {
 	if p == nil {
 		panic("pipeline: From called with nil Pipeline")
@@ -35,7 +36,8 @@ func From[T any](p *Pipeline, seq iter.Seq[T]) *Stream[T] {
 }
 
 // FromSlice starts a stream with the items of items, in order. The stages
-// read items in place, so do not modify it until the pipeline is done.
+// read items in place, without copying it first, so do not modify it until
+// the pipeline is done; no stage or sink writes to it.
 func FromSlice[T any](p *Pipeline, items []T) *Stream[T] {
 	if p == nil {
 		panic("pipeline: FromSlice called with nil Pipeline")
@@ -56,7 +58,9 @@ func FromSlice[T any](p *Pipeline, items []T) *Stream[T] {
 }
 
 // FromChan starts a stream with the values received from ch until ch is
-// closed or the pipeline is done. The pipeline never closes ch.
+// closed or the pipeline is done. A value is handed on as soon as the next
+// stage can take it, without waiting for ch to deliver another. The
+// pipeline never closes ch.
 func FromChan[T any](p *Pipeline, ch <-chan T) *Stream[T] {
 	if p == nil {
 		panic("pipeline: FromChan called with nil Pipeline")

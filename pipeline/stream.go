@@ -28,10 +28,15 @@ const latencyGuard = 100 * time.Microsecond
 // one stage or sink consumes. Using a Stream a second time panics, because
 // two consumers would each see an unpredictable part of it.
 //
-// Between stages items travel in chunks: a stage hands on what it has when
-// it would otherwise wait for input, when it holds 64 items, or after about
-// 100µs of work, so an item is never held back by an idle stage. Chan and
-// All still deliver one item at a time.
+// Between stages items travel in chunks: a stage (each worker, with
+// WithWorkers) hands on what it has before it would wait for input, when it
+// holds 64 items, or once its oldest finished item has waited 100µs, which
+// it checks after every call of the stage function. So an item is never
+// held back by a slow or blocked source, and a finished item waits at most
+// for the one call of the stage function that follows it (plus 100µs). A
+// stage function that blocks on something only a later stage can provide
+// should therefore not rely on the items before it having moved on. Chan
+// and All still deliver one item at a time.
 type Stream[T any] struct {
 	p      *Pipeline
 	ch     chan []T
