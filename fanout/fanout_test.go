@@ -98,21 +98,26 @@ func TestChannelsEndOnCancelWithoutReaders(t *testing.T) {
 		{"Broadcast", func(ctx context.Context, in <-chan int) []<-chan int { return Broadcast(ctx, in, 3) }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ctx, cancel := context.WithCancel(context.Background())
-				in := make(chan int) // never closed
-				outs := tt.start(ctx, in)
-				in <- 1 // taken, but nobody reads the outputs
-				synctest.Wait()
-				cancel()
-				synctest.Wait() // every goroutine has returned (synctest would report a deadlock otherwise)
-				for _, out := range outs {
-					_, ok := <-out
-					require.False(t, ok, "outputs are closed")
-				}
+		for _, sent := range []int{0, 1} {
+			// 0: blocked receiving from in; 1: blocked sending a value on.
+			t.Run(fmt.Sprint(tt.name, "/sent=", sent), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					ctx, cancel := context.WithCancel(context.Background())
+					in := make(chan int) // never closed
+					outs := tt.start(ctx, in)
+					for i := range sent {
+						in <- i // taken, but nobody reads the outputs
+					}
+					synctest.Wait()
+					cancel()
+					synctest.Wait() // every goroutine has returned (synctest would report a deadlock otherwise)
+					for _, out := range outs {
+						_, ok := <-out
+						require.False(t, ok, "outputs are closed")
+					}
+				})
 			})
-		})
+		}
 	}
 }
 
