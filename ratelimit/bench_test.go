@@ -9,8 +9,31 @@ import (
 	"github.com/weavego/weave/ratelimit"
 )
 
-// highLimit admits nearly every call, so the benchmarks measure the admit path.
-const highLimit = ratelimit.Limit(1e12)
+// highLimit admits nearly every call, so the benchmarks measure the admit
+// path. Its token costs 0.001ns, so Allow takes the lock; wholeLimit's costs
+// 1ns, so Allow books it with a CAS.
+const (
+	highLimit  = ratelimit.Limit(1e12)
+	wholeLimit = ratelimit.Limit(1e9)
+)
+
+func BenchmarkAllowWhole(b *testing.B) {
+	l := ratelimit.New(wholeLimit, 1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Allow()
+	}
+}
+
+func BenchmarkAllowParallelWhole(b *testing.B) {
+	l := ratelimit.New(wholeLimit, 1000)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			l.Allow()
+		}
+	})
+}
 
 func BenchmarkAllow(b *testing.B) {
 	l := ratelimit.New(highLimit, 1000)

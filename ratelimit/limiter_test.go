@@ -528,6 +528,9 @@ func TestAllowDoesNotAllocate(t *testing.T) {
 	l := ratelimit.New(ratelimit.Limit(1e12), 1000)
 	require.Zero(t, testing.AllocsPerRun(1000, func() { l.Allow() }))
 	require.Zero(t, testing.AllocsPerRun(1000, func() { l.AllowN(3) }))
+	whole := ratelimit.New(ratelimit.Limit(1e9), 1000) // booked lock-free
+	require.Zero(t, testing.AllocsPerRun(1000, func() { whole.Allow() }))
+	require.Zero(t, testing.AllocsPerRun(1000, func() { whole.AllowN(3) }))
 	denied := ratelimit.New(0, 0)
 	require.Zero(t, testing.AllocsPerRun(1000, func() { denied.Allow() }))
 	ctx := context.Background()
