@@ -74,7 +74,9 @@ func parseOrder(line string) (order, error) {
 		return order{}, fmt.Errorf("%w: %q", errMalformed, line)
 	}
 	units, cents, _ := strings.Cut(f[1], ".")
-	if len(cents) > 2 {
+	// Digits only: ParseInt would accept a sign in either part, and
+	// "-1.50" must not become -50 cents.
+	if len(cents) > 2 || !digits(units) || !digits(cents) {
 		return order{}, fmt.Errorf("%w: bad amount %q", errMalformed, f[1])
 	}
 	u, err1 := strconv.ParseInt(units, 10, 64)
@@ -83,6 +85,16 @@ func parseOrder(line string) (order, error) {
 		return order{}, fmt.Errorf("%w: bad amount %q", errMalformed, f[1])
 	}
 	return order{ID: f[0], Cents: u*100 + c, Client: f[2]}, nil
+}
+
+// digits reports whether s is made of ASCII digits only.
+func digits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // lines yields the lines of r; a read error stops the pipeline through fail.

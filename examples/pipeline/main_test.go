@@ -74,6 +74,10 @@ func TestParseOrder(t *testing.T) {
 		{"A,1.234,x", 0, true},
 		{"A,oops,x", 0, true},
 		{"A,1.00", 0, true},
+		{"A,-1.50,x", 0, true},
+		{"A,1.-5,x", 0, true},
+		{"A,+3,x", 0, true},
+		{"A,.,x", 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
