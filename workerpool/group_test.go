@@ -167,3 +167,35 @@ func TestGroupEmpty(t *testing.T) {
 	require.Empty(t, got)
 	require.Error(t, gctx.Err(), "Wait cancels the group's context")
 }
+
+// TestGroupConcurrentWait: Wait may be called from several goroutines; every
+// one of them returns once the tasks are done.
+func TestGroupConcurrentWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(2)
+		g, _ := NewGroup[int](context.Background(), p)
+		release := make(chan struct{})
+		for i := range 2 {
+			require.NoError(t, g.Submit(func(context.Context) (int, error) { <-release; return i + 1, nil }))
+		}
+		type result struct {
+			vs  []int
+			err error
+		}
+		results := make(chan result, 3)
+		for range 3 {
+			go func() {
+				vs, err := g.Wait()
+				results <- result{vs, err}
+			}()
+		}
+		synctest.Wait()
+		close(release)
+		for range 3 {
+			r := <-results
+			require.NoError(t, r.err)
+			require.Equal(t, []int{1, 2}, r.vs)
+		}
+		require.NoError(t, p.Shutdown(context.Background()))
+	})
+}

@@ -55,7 +55,8 @@ type Pool struct {
 	spare   *worker    // retired workers' structs, linked by next, for reuse
 	spareW  *waiter    // settled waiters, linked by next, for reuse
 	nspareW int
-	idle    chan struct{} // closed when active drops to 0, made by whoever waits for that
+	ending  int           // workers blocked in their own pool's Close or Shutdown
+	idle    chan struct{} // closed when active drops to ending, made by whoever waits for that
 	stats   Stats         // counters only; the gauges are filled in by Stats()
 }
 
@@ -106,7 +107,10 @@ type groupTask interface {
 
 type worker struct {
 	cancel     context.CancelFunc // of the task it runs, for Close
+	g          atomic.Uint64      // id of the goroutine running it (see goid)
 	inHandler  bool               // for runtime.Goexit accounting
+	outcome    outcome            // of the task whose error is being handled
+	ending     bool               // blocked in Close or Shutdown of its own pool
 	prev, next *worker
 }
 
@@ -351,15 +355,13 @@ func (p *Pool) next(w *worker) (job, bool) {
 	// allocation.
 	w.next = p.spare
 	p.spare = w
-	if p.active == 0 && p.idle != nil {
-		close(p.idle)
-		p.idle = nil
-	}
+	p.idleCheckLocked()
 	return job{}, false
 }
 
 // work is a worker goroutine: it runs j, then whatever next gives it.
 func (p *Pool) work(w *worker, j job) {
+	w.g.Store(goid())
 	normal := false
 	defer func() {
 		if !normal {
@@ -417,6 +419,7 @@ func (p *Pool) run(w *worker, j *job) outcome {
 	if j.gt != nil {
 		j.gt.finish(err)
 	} else if err != nil && p.handler != nil {
+		w.outcome = o
 		p.handle(w, err)
 	}
 	return o
@@ -455,7 +458,10 @@ func (p *Pool) handle(w *worker, err error) {
 // hears about it, and the worker's job passes to a new goroutine.
 func (p *Pool) goexit(w *worker, j job) {
 	j.release()
-	if !w.inHandler {
+	o := panicked
+	if w.inHandler { // the task's outcome stands: it was only being reported
+		o = w.outcome
+	} else {
 		perr := panics.New("workerpool: task called runtime.Goexit")
 		if j.gt != nil {
 			j.gt.finish(perr)
@@ -465,7 +471,7 @@ func (p *Pool) goexit(w *worker, j job) {
 	}
 	w.inHandler = false
 	p.mu.Lock()
-	p.record(panicked)
+	p.record(o)
 	nj, ok := p.next(w)
 	p.mu.Unlock()
 	if ok {
@@ -516,27 +522,38 @@ func (p *Pool) Stats() Stats {
 // Shutdown stops intake (Submit calls waiting for room return ErrClosed),
 // lets the workers run every queued task, and waits for them to finish. If
 // ctx is done first it does what Close does and returns ctx.Err(). Calling it
-// again, or after Close, waits again and is harmless.
+// again, or after Close, waits again and is harmless. The context of tasks
+// submitted without one of their own is cancelled once the last worker is
+// gone.
+//
+// Called from inside one of the pool's own tasks (or its error handler),
+// Shutdown cannot wait for that task, nor for the queued tasks that only its
+// worker is left to run: it returns once every other worker is gone, and the
+// calling worker drains the rest of the queue after its task returns.
 func (p *Pool) Shutdown(ctx context.Context) error {
+	g := goid()
 	p.mu.Lock()
 	if p.state == open {
 		p.state = draining
 		p.refuseWaitersLocked()
+		p.idleCheckLocked()
 	}
+	self := p.enterEndLocked(g)
 	idle := p.idleLocked()
 	p.mu.Unlock()
-	if idle == nil {
-		p.cancel()
-		return nil
+	var err error
+	if idle != nil {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
 	}
-	select {
-	case <-idle:
-		p.cancel()
-		return nil
-	case <-ctx.Done():
+	p.leaveEnd(self)
+	if err != nil {
 		_ = p.Close()
-		return ctx.Err()
 	}
+	return err
 }
 
 // Close stops intake (Submit calls waiting for room return ErrClosed),
@@ -544,7 +561,12 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 // Stats.Skipped) and waits for the running ones to return. A task that
 // ignores its context holds Close up. Calling it again is harmless. It always
 // returns nil; the error is there to satisfy io.Closer.
+//
+// Called from inside one of the pool's own tasks (or its error handler),
+// Close cancels that task's context too but cannot wait for it: it returns
+// once every other worker is gone.
 func (p *Pool) Close() error {
+	g := goid()
 	p.mu.Lock()
 	var dropped []job
 	if p.state != closed {
@@ -562,6 +584,7 @@ func (p *Pool) Close() error {
 		}
 		p.stats.Skipped += uint64(len(dropped))
 	}
+	self := p.enterEndLocked(g)
 	idle := p.idleLocked()
 	p.mu.Unlock()
 	for i := range dropped {
@@ -573,13 +596,55 @@ func (p *Pool) Close() error {
 	if idle != nil {
 		<-idle
 	}
+	p.leaveEnd(self)
 	return nil
 }
 
-// idleLocked returns a channel closed once no worker is left, or nil when
-// none is left already. p.mu is held.
+// enterEndLocked marks the worker running on goroutine g, if there is one, as
+// blocked in Close or Shutdown: those wait for every worker but such ones,
+// which cannot finish before they return. p.mu is held.
+func (p *Pool) enterEndLocked(g uint64) *worker {
+	for w := p.workers.head; w != nil; w = w.next {
+		if w.g.Load() == g && !w.ending {
+			w.ending = true
+			p.ending++
+			p.idleCheckLocked()
+			return w
+		}
+	}
+	return nil
+}
+
+func (p *Pool) leaveEnd(w *worker) {
+	if w == nil {
+		return
+	}
+	p.mu.Lock()
+	w.ending = false
+	p.ending--
+	p.mu.Unlock()
+}
+
+// idleCheckLocked wakes those waiting in Close and Shutdown once only workers
+// blocked in those calls are left, and cancels the pool's own context once an
+// ended pool has no worker left. p.mu is held.
+func (p *Pool) idleCheckLocked() {
+	if p.active > p.ending {
+		return
+	}
+	if p.idle != nil {
+		close(p.idle)
+		p.idle = nil
+	}
+	if p.active == 0 && p.state != open {
+		p.cancel()
+	}
+}
+
+// idleLocked returns a channel closed once no worker is left but those
+// blocked in Close or Shutdown, or nil when that is so already. p.mu is held.
 func (p *Pool) idleLocked() chan struct{} {
-	if p.active == 0 {
+	if p.active <= p.ending {
 		return nil
 	}
 	if p.idle == nil {
