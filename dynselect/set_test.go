@@ -2,9 +2,11 @@ package dynselect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -752,6 +754,68 @@ func TestManyReceivers(t *testing.T) {
 				require.Equal(t, 1, c, "value %d", v)
 			}
 			require.Zero(t, s.Len())
+		})
+	}
+}
+
+// TestCloseMidStream closes small and large sets while producers send and
+// several goroutines receive: the receivers get every value the set took
+// (then ErrClosed), so what was sent is exactly what was received plus what
+// is still buffered in the channels.
+func TestCloseMidStream(t *testing.T) {
+	for _, n := range []int{20, 3 * shardSize} {
+		t.Run(fmt.Sprint("n=", n), func(t *testing.T) {
+			s := New[int, int]()
+			stop := make(chan struct{})
+			chs := make([]chan int, n)
+			sent := make([]int, n)
+			var producers sync.WaitGroup
+			for i := range chs {
+				chs[i] = make(chan int, i%3)
+				require.NoError(t, s.Add(i, chs[i]))
+				producers.Go(func() {
+					for j := 0; ; j++ {
+						select {
+						case chs[i] <- j:
+							sent[i]++
+						case <-stop:
+							return
+						}
+					}
+				})
+			}
+			received := make([]int, n)
+			var mu sync.Mutex
+			var total atomic.Int64
+			enough := make(chan struct{})
+			var receivers sync.WaitGroup
+			for range 3 {
+				receivers.Go(func() {
+					for {
+						ev, err := s.Recv(context.Background())
+						if err != nil {
+							if !errors.Is(err, ErrClosed) {
+								t.Error(err)
+							}
+							return
+						}
+						mu.Lock()
+						received[ev.Key]++
+						mu.Unlock()
+						if total.Add(1) == 2000 {
+							close(enough)
+						}
+					}
+				})
+			}
+			<-enough
+			s.Close()
+			receivers.Wait()
+			close(stop)
+			producers.Wait()
+			for i, ch := range chs {
+				require.Equal(t, sent[i], received[i]+len(ch), "channel %d", i)
+			}
 		})
 	}
 }
