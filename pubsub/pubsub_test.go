@@ -658,3 +658,37 @@ func TestPublishNoAllocsEveryPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseFromReceiver closes the bus from the goroutine that reads a
+// subscription while a Publish under Block waits for that goroutine.
+func TestCloseFromReceiver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bus := New[int](WithBuffer(0))
+		s, _ := bus.Subscribe("t")
+		done := make(chan []int)
+		go func() {
+			var got []int
+			for m := range s.C() {
+				got = append(got, m.Value)
+				if m.Value == 2 {
+					synctest.Wait() // the next Publish is now waiting for us
+					require.NoError(t, bus.Close())
+					require.NoError(t, bus.Close())
+				}
+			}
+			done <- got
+		}()
+		var err error
+		total := 0
+		for i := 0; err == nil; i++ {
+			var n int
+			n, err = bus.Publish(t.Context(), "t", i)
+			total += n
+		}
+		require.ErrorIs(t, err, ErrClosed)
+		got := <-done
+		require.Equal(t, []int{0, 1, 2}, got)
+		require.Equal(t, 3, total)
+		require.ErrorIs(t, s.Err(), ErrClosed)
+	})
+}
