@@ -225,12 +225,12 @@ func (s *Set[K, T]) Len() int {
 
 // Close removes every channel and ends the set: nothing more is taken from
 // any channel, later Add calls return ErrClosed, and Recv returns ErrClosed
-// once it has handed out what the set had already taken. That is at most
-// one value per shard goroutine (only sets of more than 128 channels have
-// them), plus the value a Recv racing with Close has just taken, which that
-// Recv returns; so Close loses nothing, and a caller that stops receiving
-// at Close discards at most those values. The channels themselves are left
-// as they are. Close waits for the set's goroutines to exit and is
+// once it has handed out the values the set had already taken. Only the
+// shard goroutines of a set of more than 128 channels take values ahead of
+// Recv, at most one each; a Recv racing with Close returns the value it
+// has just taken. So Close loses nothing, and a caller that stops receiving
+// at Close discards only those few values. The channels themselves are
+// left as they are. Close waits for the set's goroutines to exit and is
 // idempotent.
 func (s *Set[K, T]) Close() {
 	s.mu.Lock()
