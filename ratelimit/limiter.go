@@ -297,7 +297,7 @@ func (l *Limiter) set(limit Limit, burst int) {
 // held, or l not yet shared.
 func (l *Limiter) publish() {
 	r := &l.rule
-	if r.kind != finite || r.every.frac != 0 {
+	if r.kind != finite || r.every.frac != 0 || lockedOnly.Load() {
 		return
 	}
 	w := &whole{every: r.every.ns, tau: r.tau.ns, burst: r.burst}

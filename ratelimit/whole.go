@@ -27,6 +27,10 @@ type whole struct {
 
 const retired = math.MaxInt64
 
+// lockedOnly keeps limiters made or changed while it is set on the locked
+// bucket, so that the tests can run every case through both.
+var lockedOnly atomic.Bool
+
 // allow books n tokens if they are there now. live is false if w has been
 // retired: the caller must then go through the lock.
 func (w *whole) allow(now int64, n int) (ok, live bool) {
