@@ -12,8 +12,9 @@ import (
 // with New (the zero Breaker is not usable).
 //
 // Admission and the recording of an outcome are a few atomic operations in
-// the closed state; the protected function always runs with no lock held,
-// so a Breaker never serialises the calls it protects.
+// the closed state (with WithFailureRate, recording also takes the window's
+// lock for a few additions); the protected function always runs with no
+// lock held, so a Breaker never serialises the calls it protects.
 type Breaker struct {
 	cfg   config
 	epoch time.Time // origin of the monotonic clock readings in now

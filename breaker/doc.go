@@ -21,8 +21,9 @@
 // nothing about the service.
 //
 // The protected function runs with no lock held, and the closed path of Do
-// is a few atomic operations with no allocation, so a Breaker adds next to
-// nothing to a healthy service and never serialises calls. There is no
+// is a few atomic operations with no allocation (plus a short lock on the
+// window with WithFailureRate), so a Breaker adds next to nothing to a
+// healthy service and never serialises calls. There is no
 // timer or goroutine: the open timeout and the failure-rate window are
 // computed from the clock when the Breaker is used. The outcome of a call
 // counts only in the state that admitted it: a slow call that started before
