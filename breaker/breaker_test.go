@@ -382,6 +382,24 @@ func TestCallbackPanic(t *testing.T) {
 	require.Equal(t, 2, calls)
 }
 
+// Changes queued behind a callback that panics are not lost: the next
+// change delivers them first, in order.
+func TestCallbackPanicKeepsQueuedChanges(t *testing.T) {
+	var changes []string
+	var b *Breaker
+	b = New(WithOnStateChange(func(from, to State) {
+		changes = append(changes, from.String()+">"+to.String())
+		if len(changes) == 1 {
+			b.Reset() // queued behind this callback
+			panic("callback")
+		}
+	}))
+	require.PanicsWithValue(t, "callback", b.Trip)
+	require.Equal(t, []string{"closed>open"}, changes)
+	b.Trip()
+	require.Equal(t, []string{"closed>open", "open>closed", "closed>open"}, changes)
+}
+
 func TestPanicInFnIsFailure(t *testing.T) {
 	b := New(WithFailureThreshold(1))
 	require.PanicsWithValue(t, "fn", func() {

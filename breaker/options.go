@@ -132,6 +132,9 @@ func WithIsFailure(fn func(error) bool) Option {
 // are made in the order of the changes, one at a time, with no lock held, on
 // the goroutine of a caller of the Breaker (usually the one whose call caused
 // the change), so fn may call State and Counts. A slow fn delays that caller.
+// A change that fn makes itself (Trip, Reset) is delivered after fn returns.
+// If fn panics, the panic goes up that caller's stack and the changes queued
+// behind it are delivered, still in order, with the next change.
 // It panics if fn is nil.
 func WithOnStateChange(fn func(from, to State)) Option {
 	if fn == nil {
