@@ -42,17 +42,23 @@ func WithCollectAll() Option {
 }
 
 // A Group is a set of goroutines working on parts of the same task. A Group
-// must not be copied after first use, and must not be reused after Wait.
+// must not be copied after first use.
+//
+// A Group made by New or WithContext is spent once Wait returns, since Wait
+// cancels its context: a later Go skips its task (counted by Skipped) and a
+// later Wait reports that (see Wait). Make a new Group for the next batch.
 //
 // The zero Group is valid: it has no limit, is never cancelled (so it skips
 // nothing), hands context.Background to its tasks, and Wait returns the
-// first error.
+// first error. Like a sync.WaitGroup it may be used again after Wait; the
+// first error stays recorded.
 type Group struct {
 	ctx        context.Context // nil for the zero Group
 	cancel     context.CancelCauseFunc
 	collectAll bool
 
 	wg      sync.WaitGroup
+	running atomic.Int64            // tasks started and not yet returned
 	lim     atomic.Pointer[limiter] // nil until a limit is set
 	skipped atomic.Int64
 
@@ -92,7 +98,7 @@ func (g *Group) init(ctx context.Context, opts []Option) context.Context {
 	g.ctx, g.cancel = context.WithCancelCause(ctx)
 	g.collectAll = c.collectAll
 	if c.limit >= 0 {
-		g.lim.Store(newLimiter(c.limit))
+		g.lim.Store(newLimiter(c.limit, &g.running))
 	}
 	return g.ctx
 }
@@ -113,8 +119,9 @@ func (g *Group) context() context.Context {
 // while Go waits for a slot — Go returns without running fn and the task is
 // counted as skipped; Wait then never returns nil.
 //
-// The first task that returns an error or panics cancels the group (unless
-// WithCollectAll). Go may be called by running tasks and from other
+// The first task that returns an error, panics or calls runtime.Goexit
+// cancels the group (unless WithCollectAll); x/sync would let a panic crash
+// the process and would count a Goexit as success. Go may be called by running tasks and from other
 // goroutines; Wait also waits for a Go call that began before Wait did (even
 // one still waiting for a slot) to start or skip its task. On a Group made
 // by New or WithContext, a Go called after Wait returned skips its task,
@@ -135,8 +142,9 @@ func (g *Group) Go(fn func(context.Context) error) {
 		g.skip()
 		return
 	}
-	l := g.lim.Load()
-	if l != nil {
+	if l := g.lim.Load(); l == nil {
+		g.running.Add(1)
+	} else {
 		if !l.acquire(ctx.Done()) {
 			g.skip()
 			return
@@ -144,12 +152,12 @@ func (g *Group) Go(fn func(context.Context) error) {
 		// The slot may have been granted in the same instant as the
 		// cancel; a cancelled group starts nothing.
 		if ctx.Err() != nil {
-			l.release()
+			g.release()
 			g.skip()
 			return
 		}
 	}
-	g.start(l, fn)
+	go g.run(fn)
 }
 
 func (g *Group) skip() {
@@ -169,23 +177,22 @@ func (g *Group) TryGo(fn func(context.Context) error) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	l := g.lim.Load()
-	if l != nil && !l.tryAcquire() {
+	if l := g.lim.Load(); l == nil {
+		g.running.Add(1)
+	} else if !l.tryAcquire() {
 		return false
 	}
 	g.wg.Add(1)
-	g.start(l, fn)
+	go g.run(fn)
 	return true
 }
 
-// start runs fn on a new goroutine; the caller has done g.wg.Add(1). The
-// two run methods keep the goroutine's closure as small as x/sync's when
-// there is no limit.
-func (g *Group) start(l *limiter, fn func(context.Context) error) {
-	if l == nil {
-		go g.run(fn)
-	} else {
-		go g.runLimited(l, fn)
+// release takes a task off the running count and hands its slot on. A task
+// that started before the first limit was set counts toward it all the same.
+func (g *Group) release() {
+	g.running.Add(-1)
+	if l := g.lim.Load(); l != nil {
+		l.grant()
 	}
 }
 
@@ -195,22 +202,7 @@ func (g *Group) run(fn func(context.Context) error) {
 		if !returned {
 			g.failAbruptly(recover())
 		}
-		g.wg.Done()
-	}()
-	err := fn(g.context())
-	returned = true
-	if err != nil {
-		g.fail(err)
-	}
-}
-
-func (g *Group) runLimited(l *limiter, fn func(context.Context) error) {
-	returned := false
-	defer func() {
-		if !returned {
-			g.failAbruptly(recover())
-		}
-		l.release()
+		g.release()
 		g.wg.Done()
 	}()
 	err := fn(g.context())
@@ -250,10 +242,13 @@ func (g *Group) fail(err error) {
 }
 
 // SetLimit lets at most n tasks run at once from now on; a negative n
-// removes the limit. It may be called at any time, also while tasks run:
-// raising the limit (or removing it) starts waiting Go calls at once;
+// removes the limit. Unlike golang.org/x/sync/errgroup, it may be called at
+// any time, also while tasks run: every running task counts toward the new
+// limit, including tasks started while the group had none. Raising the
+// limit (or removing it) starts waiting Go calls at once, in arrival order;
 // lowering it stops no running task, and new tasks start only once the
-// number running is below the new limit.
+// number running is below the new limit. A Go or TryGo that runs at the
+// same moment as SetLimit may be admitted under either limit.
 func (g *Group) SetLimit(n int) {
 	if l := g.lim.Load(); l != nil {
 		l.setMax(n)
@@ -262,7 +257,7 @@ func (g *Group) SetLimit(n int) {
 	if n < 0 {
 		return
 	}
-	if !g.lim.CompareAndSwap(nil, newLimiter(n)) {
+	if !g.lim.CompareAndSwap(nil, newLimiter(n, &g.running)) {
 		g.lim.Load().setMax(n) // a concurrent SetLimit made one first
 	}
 }
@@ -273,21 +268,37 @@ func (g *Group) Skipped() int {
 	return int(g.skipped.Load())
 }
 
-// Wait blocks until every started task has returned, cancels the group's
+// Wait blocks until every started task has returned (and every Go call that
+// began before it has started or skipped its task), cancels the group's
 // context, and returns:
 //   - the first error a task returned, as returned (a panic arrives as
-//     *PanicError); or with WithCollectAll, errors.Join of all of them;
-//   - otherwise, if tasks were skipped because the parent context was
-//     cancelled, the parent's error (context.Cause of the group's context);
+//     *PanicError, a task that called runtime.Goexit as an error too); or
+//     with WithCollectAll, errors.Join of all of them;
+//   - otherwise, if any task was skipped, the reason the group's context
+//     was cancelled (context.Cause): the parent's error when the parent was
+//     cancelled, or context.Canceled for a Go after an earlier Wait;
 //   - otherwise nil.
 //
-// With WithCollectAll and skipped tasks, the parent's error is joined last.
+// The second case is where Wait differs from golang.org/x/sync/errgroup,
+// which returns nil when no task failed, even if the parent context ended
+// and some work never ran. Here skipped work never reads as success; a
+// caller that treats a parent cancel as a clean stop checks for it:
+//
+//	if err := g.Wait(); err != nil && !errors.Is(err, context.Cause(parent)) {
+//		return err
+//	}
+//
+// If the parent is cancelled but every task was already started and none
+// failed, Wait returns nil, as x/sync does. With WithCollectAll and skipped
+// tasks, the cancel reason is joined last. Calling Wait again returns the
+// same error unless tasks were added or skipped in between.
 //
 // The first error is the one that cancelled the group: errors that other
 // tasks return in reaction to that cancel (typically ctx.Err()) are dropped.
 // So errors.Is(err, context.Canceled) holds only when the first failure was
-// itself a cancellation, most often because the parent context was
-// cancelled; a task's own failure comes back as that task returned it.
+// itself a cancellation, or tasks were skipped, most often because the
+// parent context was cancelled; a task's own failure comes back as that
+// task returned it.
 func (g *Group) Wait() error {
 	g.wg.Wait()
 	g.mu.Lock()
@@ -297,8 +308,9 @@ func (g *Group) Wait() error {
 	}
 	g.mu.Unlock()
 	if g.skipped.Load() > 0 && (err == nil || g.collectAll) {
-		// Only a parent cancel can skip a task without a task error
-		// (the group's own cancel happens after Wait), so ctx has a cause.
+		// A task is skipped only once the group's context is done: by the
+		// parent (no task failed) or by an earlier Wait, whose error is the
+		// cause then.
 		if cause := context.Cause(g.ctx); err == nil {
 			err = cause
 		} else {

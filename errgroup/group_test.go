@@ -458,3 +458,117 @@ func TestStress(t *testing.T) {
 		require.GreaterOrEqual(t, ran.Load(), int32(20))
 	}
 }
+
+func TestSetLimitCountsTasksStartedWithoutLimit(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []Option
+	}{
+		{name: "zero Group"},
+		{name: "New without limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := new(Group)
+				if tt.name != "zero Group" {
+					g, _ = New(context.Background(), tt.opts...)
+				}
+				release := make(chan struct{})
+				var running atomic.Int32
+				task := func(context.Context) error {
+					running.Add(1)
+					<-release
+					running.Add(-1)
+					return nil
+				}
+				g.Go(task)
+				g.Go(task)
+				synctest.Wait()
+				g.SetLimit(2)
+				// Two tasks run already: the limit has no room.
+				require.False(t, g.TryGo(task))
+				started := make(chan struct{})
+				go func() { defer close(started); g.Go(task) }()
+				require.True(t, blocked(started), "Go waits for a running task to end")
+				g.SetLimit(3)
+				<-started
+				synctest.Wait()
+				require.Equal(t, int32(3), running.Load())
+				close(release)
+				require.NoError(t, g.Wait())
+			})
+		})
+	}
+}
+
+func TestSetLimitLowerWhileGoWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g, _ := New(context.Background(), WithLimit(2))
+		releases := []chan struct{}{make(chan struct{}), make(chan struct{})}
+		for _, r := range releases {
+			g.Go(func(context.Context) error { <-r; return nil })
+		}
+		var started [2]chan struct{}
+		for i := range started {
+			started[i] = make(chan struct{})
+			returned := make(chan struct{})
+			go func() {
+				defer close(returned)
+				g.Go(func(context.Context) error { close(started[i]); return nil })
+			}()
+			require.True(t, blocked(returned))
+		}
+		g.SetLimit(1)
+		close(releases[0])
+		// One task still runs, which fills the lowered limit.
+		require.True(t, blocked(started[0]), "no waiter starts while the running task fills the limit")
+		close(releases[1])
+		<-started[0]
+		<-started[1]
+		require.NoError(t, g.Wait())
+	})
+}
+
+func TestWaitTwiceAndGoAfterWait(t *testing.T) {
+	tests := []struct {
+		name    string
+		task    error
+		wantErr error // from both Waits; from the second also after a Go
+	}{
+		{name: "success", task: nil, wantErr: nil},
+		{name: "failure", task: errA, wantErr: errA},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, ctx := New(context.Background())
+			g.Go(func(context.Context) error { return tt.task })
+			require.Equal(t, tt.wantErr, g.Wait())
+			require.Equal(t, tt.wantErr, g.Wait(), "a second Wait returns the same")
+			require.Error(t, ctx.Err())
+
+			// The group is spent: a Go after Wait is skipped, and the
+			// skipped task keeps a later Wait from reporting success.
+			g.Go(func(context.Context) error { t.Error("ran after Wait"); return nil })
+			require.False(t, g.TryGo(func(context.Context) error { t.Error("ran after Wait"); return nil }))
+			require.Equal(t, 1, g.Skipped())
+			err := g.Wait()
+			if tt.wantErr != nil {
+				require.Equal(t, tt.wantErr, err)
+			} else {
+				require.ErrorIs(t, err, context.Canceled)
+			}
+		})
+	}
+}
+
+func TestZeroGroupReusableAfterWait(t *testing.T) {
+	var g Group
+	g.Go(func(context.Context) error { return nil })
+	require.NoError(t, g.Wait())
+	var ran atomic.Bool
+	g.Go(func(context.Context) error { ran.Store(true); return nil })
+	require.NoError(t, g.Wait())
+	require.True(t, ran.Load())
+	require.Equal(t, 0, g.Skipped())
+}
