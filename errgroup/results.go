@@ -2,6 +2,7 @@ package errgroup
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -59,10 +60,16 @@ func (r *Results[T]) Skipped() int { return r.g.Skipped() }
 // Wait waits for every started task, as Group.Wait, and returns one value per
 // Go call, in Go-call order, along with the group's error. The values are
 // returned even when the error is not nil: those of the tasks that
-// succeeded are in place, the others are zero.
+// succeeded are in place, the others are zero. Go calls made concurrently
+// from several goroutines take their places in the order they reserved
+// them, one place per call.
+//
+// The slice has no spare capacity, so appending to it never writes into
+// the group's own storage (which a zero Results keeps using when Go is
+// called after Wait).
 func (r *Results[T]) Wait() ([]T, error) {
 	err := r.g.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.vals, err
+	return slices.Clip(r.vals), err
 }

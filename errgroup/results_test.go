@@ -86,3 +86,31 @@ func TestResultsSkippedAndPanics(t *testing.T) {
 	require.ErrorAs(t, err, &perr)
 	require.Equal(t, []string{""}, got)
 }
+
+func TestResultsConcurrentGo(t *testing.T) {
+	// Go calls from many goroutines each get their own slot: every value
+	// lands once, and the slice the caller gets is its own.
+	r, _ := NewResults[int](context.Background(), WithLimit(3))
+	const callers, each = 4, 25
+	done := make(chan struct{})
+	for c := range callers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range each {
+				r.Go(func(context.Context) (int, error) { return c*each + i, nil })
+			}
+		}()
+	}
+	for range callers {
+		<-done
+	}
+	got, err := r.Wait()
+	require.NoError(t, err)
+	require.Len(t, got, callers*each)
+	seen := make(map[int]bool)
+	for _, v := range got {
+		seen[v] = true
+	}
+	require.Len(t, seen, callers*each)
+	require.Equal(t, len(got), cap(got), "appending to the result must not write into the group's storage")
+}
