@@ -25,9 +25,11 @@
 // exactly once in Stats as completed, failed, panicked or skipped (a task
 // whose context is done before a worker takes it is skipped: counted, not run,
 // not reported to the error handler); a panicking task never takes a worker
-// or the program down. Workers are goroutines
-// started on demand and retired when the queue runs dry, so an idle Pool holds
-// no goroutine, and after Shutdown or Close none is left.
+// or the program down. Workers are goroutines started on demand; one with
+// nothing to do waits for more only while other tasks run, so a Pool with no
+// task in flight holds no goroutine, and after Shutdown or Close none is
+// left. A task may Close or Shutdown its own pool: the call waits for the
+// other workers, not for the task making it.
 //
 // # When to use
 //

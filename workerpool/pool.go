@@ -30,9 +30,13 @@ var (
 // accepted tasks in front of them.
 //
 // Workers are started on demand, one per accepted task until the limit is
-// reached, and a worker that finds the queue empty exits: a Pool with no work
-// has no goroutines, and creating one is cheap. Workers take tasks in the
-// order they were accepted.
+// reached. A worker that finds the queue empty waits for the next task only
+// while other tasks of the pool are running, and exits once none is: a Pool
+// with no task in flight has no goroutines, and creating one is cheap.
+// Workers take tasks in the order they were accepted.
+//
+// Close and Shutdown may be called from a task of the pool itself (or its
+// error handler): they then wait for every worker but the caller's.
 //
 // A Pool must be ended with Shutdown or Close (or both) when it is no longer
 // needed, so that nothing can be submitted to it any more and its running
@@ -44,25 +48,23 @@ type Pool struct {
 	handler func(error)
 	qcap    int
 
-	mu      sync.Mutex
-	size    int // the most workers allowed to run at once
-	active  int // live worker goroutines
-	running int // tasks taken by a worker and not yet recorded as finished
-	state   int
-	queue   ring
-	waiters waitList
-	workers workerList // live workers, so that Close can cancel what they run
-	spare   *worker    // retired workers' structs, linked by next, for reuse
-	spareW  *waiter    // settled waiters, linked by next, for reuse
-	nspareW int
-	ending  int           // workers blocked in their own pool's Close or Shutdown
-	idle    chan struct{} // closed when active drops to ending, made by whoever waits for that
-	stats   Stats         // counters only; the gauges are filled in by Stats()
+	mu       sync.Mutex
+	size     int // the most workers allowed to run at once
+	active   int // live worker goroutines
+	running  int // tasks taken by a worker and not yet recorded as finished
+	state    int
+	queue    ring
+	waiters  waitList
+	workers  workerList // live workers, so that Close can cancel what they run
+	parked   *worker    // workers waiting for a task, linked by parkNext: only while the queue is empty and tasks run
+	spinning int        // workers yielding once before they retire
+	spare    *worker    // retired workers' structs, linked by next, for reuse
+	spareW   *waiter    // settled waiters, linked by next, for reuse
+	nspareW  int
+	ending   int           // workers blocked in their own pool's Close or Shutdown
+	idle     chan struct{} // closed when active drops to ending, made by whoever waits for that
+	stats    Stats         // counters only; the gauges are filled in by Stats()
 }
-
-// idleSpins is how many times a worker that finds the queue empty yields
-// before it retires.
-const idleSpins = 1
 
 const (
 	open     = iota
@@ -112,6 +114,14 @@ type worker struct {
 	outcome    outcome            // of the task whose error is being handled
 	ending     bool               // blocked in Close or Shutdown of its own pool
 	prev, next *worker
+
+	// A parked worker waits on wake. A Submit that finds it there hands it
+	// its task in handed; Close, Shutdown, Resize and the last worker to
+	// find nothing to do wake it with none, to look again.
+	wake     chan struct{}
+	handed   job
+	hasJob   bool
+	parkNext *worker
 }
 
 type outcome uint8
@@ -217,10 +227,32 @@ func (p *Pool) submit(ctx context.Context, j job, wait bool) error {
 		j.release()
 		return ErrClosed
 	}
-	// While workers are below the limit the queue is empty (see next), so
-	// starting a worker for j keeps tasks in order.
+	if w := p.parked; w != nil {
+		// A parked worker means an empty queue and no blocked Submit (see
+		// next), so handing j to it keeps tasks in order.
+		p.stats.Submitted++
+		p.parked, w.parkNext = w.parkNext, nil
+		p.running++
+		w.cancel = j.cancel
+		w.handed, w.hasJob = j, true
+		p.mu.Unlock()
+		w.wake <- struct{}{}
+		return nil
+	}
+	if p.queue.len() < p.spinning && p.waiters.n == 0 {
+		// A worker about to look at the queue once more before it retires
+		// takes j there: that saves both a new goroutine and its exit.
+		p.stats.Submitted++
+		p.queue.push(j, max(p.qcap, p.spinning))
+		p.mu.Unlock()
+		return nil
+	}
 	if p.active < p.size {
 		p.stats.Submitted++
+		if p.queue.len() > 0 { // left for spinning workers: first come first
+			p.queue.push(j, p.queue.len()+1)
+			j = p.queue.pop()
+		}
 		w := p.startLocked(j)
 		p.mu.Unlock()
 		go p.work(w, j)
@@ -325,31 +357,50 @@ func (p *Pool) admitLocked(w *waiter) {
 
 // next hands worker w its next task, or retires w when there is none, the
 // pool is closed, or the pool has shrunk below its live workers. p.mu is
-// held.
+// held; next may release it while w waits.
+//
+// A worker that finds the queue empty parks while other tasks of the pool
+// are running, so that a steady stream of tasks does not pay for a new
+// goroutine per task; once none is running it yields once (a producer about
+// to Submit again gets its chance) and retires, waking the parked ones so
+// that they retire too: with no task in flight there is no goroutine.
 func (p *Pool) next(w *worker) (job, bool) {
 	w.cancel = nil
+	spun := false
 	// Workers only retire with an empty queue or above the limit, so a
 	// non-empty queue always has p.size workers draining it.
-	for spin := 0; p.state != closed && p.active <= p.size; spin++ {
+	for p.state != closed && p.active <= p.size {
 		if j, ok := p.take(); ok {
 			p.running++
 			w.cancel = j.cancel
 			return j, true
 		}
-		if spin == idleSpins || p.state != open {
+		if p.state != open {
 			break
 		}
-		// Under a steady stream the queue is often empty only for the moment
-		// a just-admitted Submit needs to come back with its next task:
-		// yield before retiring rather than pay for a new goroutine a moment
-		// later. (More yields measured worse: each one takes the scheduler's
-		// global lock.)
+		if p.running > 0 {
+			if j, ok := p.park(w); ok {
+				return j, true
+			}
+			continue
+		}
+		if spun {
+			break
+		}
+		// More yields measured worse: each one takes the scheduler's global
+		// lock.
+		spun = true
+		p.spinning++
 		p.mu.Unlock()
 		runtime.Gosched()
 		p.mu.Lock()
+		p.spinning--
 	}
 	p.active--
 	p.workers.remove(w)
+	if p.running == 0 {
+		p.wakeParkedLocked()
+	}
 	// The goroutine touches w no more once it holds no job: keep w for the
 	// next one, so that a worker that retires and is restarted costs no
 	// allocation.
@@ -357,6 +408,35 @@ func (p *Pool) next(w *worker) (job, bool) {
 	p.spare = w
 	p.idleCheckLocked()
 	return job{}, false
+}
+
+// park waits, with p.mu released, until a Submit hands w a task (returned
+// with true; it is counted as running already) or someone wakes w to look
+// again. p.mu is held.
+func (p *Pool) park(w *worker) (job, bool) {
+	if w.wake == nil {
+		w.wake = make(chan struct{}, 1)
+	}
+	w.parkNext = p.parked
+	p.parked = w
+	p.mu.Unlock()
+	<-w.wake
+	p.mu.Lock()
+	if !w.hasJob {
+		return job{}, false
+	}
+	j := w.handed
+	w.handed, w.hasJob = job{}, false
+	return j, true
+}
+
+// wakeParkedLocked wakes every parked worker to look for work again, or
+// retire. p.mu is held.
+func (p *Pool) wakeParkedLocked() {
+	for w := p.parked; w != nil; w = p.parked {
+		p.parked, w.parkNext = w.parkNext, nil
+		w.wake <- struct{}{}
+	}
 }
 
 // work is a worker goroutine: it runs j, then whatever next gives it.
@@ -493,6 +573,9 @@ func (p *Pool) Resize(workers int) {
 	var starts []start
 	p.mu.Lock()
 	p.size = workers
+	if p.active > p.size {
+		p.wakeParkedLocked() // to retire
+	}
 	for p.state != closed && p.active < p.size {
 		j, ok := p.take()
 		if !ok {
@@ -536,6 +619,7 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 	if p.state == open {
 		p.state = draining
 		p.refuseWaitersLocked()
+		p.wakeParkedLocked() // the queue is empty: to retire
 		p.idleCheckLocked()
 	}
 	self := p.enterEndLocked(g)
@@ -574,6 +658,7 @@ func (p *Pool) Close() error {
 		p.killed.Store(true)
 		p.cancel()
 		p.refuseWaitersLocked()
+		p.wakeParkedLocked()
 		for w := p.workers.head; w != nil; w = w.next {
 			if w.cancel != nil {
 				w.cancel()

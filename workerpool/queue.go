@@ -10,7 +10,8 @@ type ring struct {
 
 func (r *ring) len() int { return r.n }
 
-// push appends j; the caller has checked that r.len() < max.
+// push appends j, growing the buffer up to limit; the caller has checked
+// that r.len() < limit.
 func (r *ring) push(j job, limit int) {
 	if r.n == len(r.buf) {
 		r.grow(limit)
