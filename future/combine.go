@@ -19,10 +19,15 @@ var ErrEmpty = errors.New("future: Any called with no futures")
 //     *PanicError).
 //
 // If ctx is done before f settles, the returned future fails with ctx.Err()
-// and fn is never called; f itself is unchanged. No goroutine waits for f in
-// the meantime, so a Then whose f never settles holds nothing but memory
-// until ctx ends. If ctx is done by the time fn would start, fn is not
-// called, as with Go.
+// and fn is never called; f itself is unchanged, and Then takes its
+// registration off f, so a long-lived f that never settles does not collect
+// the Thens whose ctx ended. No goroutine waits for f in the meantime: a
+// Then whose f never settles and whose ctx never ends holds memory (fn and
+// the returned future, reachable from f), nothing more. If ctx is done by
+// the time fn would start, fn is not called, as with Go.
+//
+// fn runs on its own goroutine, never on the one that settled f, so a
+// Promise's Resolve does not run fn inline or wait for it.
 func Then[T, U any](ctx context.Context, f *Future[T], fn func(context.Context, T) (U, error)) *Future[U] {
 	if f == nil {
 		panic("future: Then called with nil future")

@@ -311,3 +311,72 @@ func TestCombineStress(t *testing.T) {
 		cancel()
 	}
 }
+
+func TestCancelledThensLeaveNothingOnInput(t *testing.T) {
+	// A long-lived Promise that never settles must not collect the
+	// registrations of Thens whose ctx ended: each one would hold its fn
+	// and its future for as long as the Promise lives.
+	synctest.Test(t, func(t *testing.T) {
+		p := NewPromise[int]()
+		const n = 100
+		outs := make([]*Future[int], n)
+		cancels := make([]context.CancelFunc, n)
+		for i := range n {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancels[i] = cancel
+			outs[i] = Then(ctx, p.Future(), func(context.Context, int) (int, error) {
+				t.Error("fn called after ctx ended")
+				return 0, nil
+			})
+		}
+		require.Len(t, p.f.watchers, n)
+		for _, cancel := range cancels {
+			cancel()
+		}
+		for _, out := range outs {
+			_, err := out.Get(context.Background())
+			require.ErrorIs(t, err, context.Canceled)
+		}
+		synctest.Wait() // no goroutine left behind either
+		p.f.mu.Lock()
+		require.Empty(t, p.f.watchers)
+		require.Zero(t, cap(p.f.watchers), "the backing array goes too")
+		p.f.mu.Unlock()
+	})
+}
+
+func TestThenPassesInputPanicThrough(t *testing.T) {
+	in := Go(context.Background(), func(context.Context) (int, error) { panic("boom") })
+	out := Then(context.Background(), in, func(context.Context, int) (int, error) {
+		t.Error("fn called on a failed input")
+		return 0, nil
+	})
+	_, inErr := in.Get(context.Background())
+	_, err := out.Get(context.Background())
+	var perr *PanicError
+	require.ErrorAs(t, err, &perr)
+	require.Same(t, inErr, err)
+}
+
+func TestWatchersShrinkAsWaitsGiveUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := NewPromise[int]()
+		var cancels []context.CancelFunc
+		for range 200 {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancels = append(cancels, cancel)
+			Then(ctx, p.Future(), func(context.Context, int) (int, error) { return 0, nil })
+		}
+		// One All still waits; it keeps its place while the Thens leave.
+		allDone := make(chan error)
+		go func() { _, err := All(context.Background(), p.Future()); allDone <- err }()
+		for _, cancel := range cancels {
+			cancel()
+		}
+		synctest.Wait() // every Then has given up, the All waits
+		require.Len(t, p.f.watchers, 1)
+		require.Less(t, cap(p.f.watchers), 64)
+		require.True(t, p.Resolve(7))
+		require.NoError(t, <-allDone)
+	})
+}

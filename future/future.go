@@ -3,6 +3,7 @@ package future
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -44,9 +45,10 @@ type Future[T any] struct {
 // watcher is told when a future settles: either fn is called (Then), or i is
 // sent on ch (All, Any), which must have room for it.
 type watcher struct {
-	fn func()
-	ch chan<- int
-	i  int
+	fn  func()
+	ch  chan<- int
+	i   int
+	pos int // index in the watched future's watchers, for unwatch
 }
 
 func (w *watcher) notify() {
@@ -103,6 +105,9 @@ func (f *Future[T]) run(ctx context.Context, fn func(context.Context) (T, error)
 // result. A future that has already settled returns its result even when ctx
 // is done.
 func (f *Future[T]) Get(ctx context.Context) (T, error) {
+	if f == nil {
+		panic("future: Get called on nil *Future")
+	}
 	if f.settled.Load() {
 		return f.val, f.err
 	}
@@ -123,6 +128,9 @@ func (f *Future[T]) Get(ctx context.Context) (T, error) {
 // Done returns a channel that is closed once the future settles; Get then
 // returns at once. Successive calls return the same channel.
 func (f *Future[T]) Done() <-chan struct{} {
+	if f == nil {
+		panic("future: Done called on nil *Future")
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.done == nil {
@@ -167,23 +175,35 @@ func (f *Future[T]) watch(w *watcher) bool {
 	if f.settled.Load() {
 		return false
 	}
+	w.pos = len(f.watchers)
 	f.watchers = append(f.watchers, w)
 	return true
 }
 
-// unwatch removes w if it is still registered.
+// unwatch removes w if it is still registered, in constant time, so that
+// many waits that give up on one long-pending future cost no more than
+// they would one by one. The list lets go of its backing array once it
+// shrinks well below it: a future that is waited on in bursts and never
+// settles holds no more than its current waiters.
 func (f *Future[T]) unwatch(w *watcher) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i, x := range f.watchers {
-		if x == w {
-			last := len(f.watchers) - 1
-			f.watchers[i] = f.watchers[last]
-			f.watchers[last] = nil
-			f.watchers = f.watchers[:last]
-			return
-		}
+	ws := f.watchers
+	if w.pos >= len(ws) || ws[w.pos] != w {
+		return // already told, or removed
 	}
+	last := len(ws) - 1
+	ws[w.pos] = ws[last]
+	ws[w.pos].pos = w.pos
+	ws[last] = nil
+	ws = ws[:last]
+	switch {
+	case len(ws) == 0:
+		ws = nil
+	case cap(ws) >= 64 && len(ws) < cap(ws)/4:
+		ws = slices.Clone(ws)
+	}
+	f.watchers = ws
 }
 
 // Resolved returns a future already settled with v.

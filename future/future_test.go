@@ -241,3 +241,27 @@ func TestProgrammerErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestNilValues(t *testing.T) {
+	// A nil value is a value: the future succeeded with it.
+	v, err := Resolved[*int](nil).Get(context.Background())
+	require.NoError(t, err)
+	require.Nil(t, v)
+
+	got, err := Go(context.Background(), func(context.Context) (any, error) { return nil, nil }).Get(context.Background())
+	require.NoError(t, err)
+	require.Nil(t, got)
+
+	// An error as the value is not a failure.
+	p := NewPromise[error]()
+	require.True(t, p.Resolve(errA))
+	e, err := p.Future().Get(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, errA, e)
+}
+
+func TestNilFuture(t *testing.T) {
+	var f *Future[int]
+	require.PanicsWithValue(t, "future: Get called on nil *Future", func() { _, _ = f.Get(context.Background()) })
+	require.PanicsWithValue(t, "future: Done called on nil *Future", func() { f.Done() })
+}
