@@ -13,10 +13,11 @@ import (
 // the goroutine that panicked. Wait returns it like any other task error.
 type PanicError = panics.Error
 
-// errGoexit is recorded for a task that called runtime.Goexit (for example
-// t.FailNow in a test): it ended without returning, which must not look like
-// success.
-var errGoexit = errors.New("errgroup: task called runtime.Goexit")
+// ErrGoexit is recorded for a task that called runtime.Goexit (for example
+// t.FailNow in a test) instead of returning. golang.org/x/sync/errgroup
+// counts such a task as a success; here it ended without a result, which
+// must not look like one, so it fails the group like any other error.
+var ErrGoexit = errors.New("errgroup: task called runtime.Goexit")
 
 // Option configures a Group made by New or NewResults.
 type Option func(*config)
@@ -121,11 +122,15 @@ func (g *Group) context() context.Context {
 //
 // The first task that returns an error, panics or calls runtime.Goexit
 // cancels the group (unless WithCollectAll); x/sync would let a panic crash
-// the process and would count a Goexit as success. Go may be called by running tasks and from other
-// goroutines; Wait also waits for a Go call that began before Wait did (even
-// one still waiting for a slot) to start or skip its task. On a Group made
-// by New or WithContext, a Go called after Wait returned skips its task,
-// since the group is then cancelled.
+// the process and would count a Goexit as success.
+//
+// Go may be called by running tasks and from other goroutines; Wait also
+// waits for a Go call that began before Wait did (even one still waiting
+// for a slot) to start or skip its task. As with sync.WaitGroup, a Go from
+// outside the group must not race a Wait that may find no task running:
+// make it before Wait, or from a running task. On a Group made by New or
+// WithContext, a Go called after Wait returned skips its task, since the
+// group is then cancelled.
 //
 // Under a limit, a task that calls Go holds its slot while it waits for
 // another; if every running task does that, none can proceed. Tasks that
@@ -218,7 +223,7 @@ func (g *Group) failAbruptly(v any) {
 	if v != nil {
 		g.fail(panics.New(v))
 	} else {
-		g.fail(errGoexit)
+		g.fail(ErrGoexit)
 	}
 }
 
@@ -272,7 +277,7 @@ func (g *Group) Skipped() int {
 // began before it has started or skipped its task), cancels the group's
 // context, and returns:
 //   - the first error a task returned, as returned (a panic arrives as
-//     *PanicError, a task that called runtime.Goexit as an error too); or
+//     *PanicError, a task that called runtime.Goexit as ErrGoexit); or
 //     with WithCollectAll, errors.Join of all of them;
 //   - otherwise, if any task was skipped, the reason the group's context
 //     was cancelled (context.Cause): the parent's error when the parent was

@@ -197,7 +197,7 @@ func TestPanic(t *testing.T) {
 func TestGoexitIsAnError(t *testing.T) {
 	g, _ := New(context.Background())
 	g.Go(func(context.Context) error { runtime.Goexit(); return nil })
-	require.ErrorIs(t, g.Wait(), errGoexit)
+	require.ErrorIs(t, g.Wait(), ErrGoexit)
 }
 
 func TestSkipAfterCancel(t *testing.T) {

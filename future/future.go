@@ -15,10 +15,10 @@ import (
 // with it as its error.
 type PanicError = panics.Error
 
-// errGoexit settles a future whose function called runtime.Goexit (for
+// ErrGoexit settles a future whose function called runtime.Goexit (for
 // example t.FailNow in a test) instead of returning, so that no one waits
 // for it forever.
-var errGoexit = errors.New("future: function called runtime.Goexit")
+var ErrGoexit = errors.New("future: function called runtime.Goexit")
 
 // closed is handed out by Done for futures that settled before anyone
 // asked for a channel, so settling costs no channel allocation then.
@@ -61,7 +61,7 @@ func (w *watcher) notify() {
 
 // Go calls fn with ctx on a new goroutine and returns a future that settles
 // with fn's result when fn returns. A panic in fn settles it with a
-// *PanicError.
+// *PanicError, and a runtime.Goexit in fn with ErrGoexit.
 //
 // fn should return once ctx is done; the future does not settle on ctx's
 // behalf. If ctx is already done when Go is called, fn is not called and the
@@ -90,7 +90,7 @@ func (f *Future[T]) run(ctx context.Context, fn func(context.Context) (T, error)
 			if v := recover(); v != nil {
 				f.settle(zero, panics.New(v))
 			} else {
-				f.settle(zero, errGoexit)
+				f.settle(zero, ErrGoexit)
 			}
 		}
 	}()

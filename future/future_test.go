@@ -41,7 +41,7 @@ func TestGo(t *testing.T) {
 		{name: "error", fn: func(context.Context) (int, error) { return 7, errA }, want: 7, wantErr: errA},
 		{name: "panic", fn: func(context.Context) (int, error) { panic("boom") }, wantPanc: "boom"},
 		{name: "panic error", fn: func(context.Context) (int, error) { panic(errB) }, wantPanc: errB, wantErr: errB},
-		{name: "goexit", fn: func(context.Context) (int, error) { runtime.Goexit(); return 1, nil }, wantErr: errGoexit},
+		{name: "goexit", fn: func(context.Context) (int, error) { runtime.Goexit(); return 1, nil }, wantErr: ErrGoexit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
