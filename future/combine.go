@@ -78,6 +78,10 @@ func Then[T, U any](ctx context.Context, f *Future[T], fn func(context.Context, 
 	}
 	if !f.watch(w) {
 		w.fn() // settled since we looked
+	} else if claimed.Load() {
+		// ctx ended while we registered, and its unwatch may have come
+		// before our watch: take the registration back ourselves.
+		f.unwatch(w)
 	}
 	return out
 }

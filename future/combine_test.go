@@ -380,3 +380,20 @@ func TestWatchersShrinkAsWaitsGiveUp(t *testing.T) {
 		require.NoError(t, <-allDone)
 	})
 }
+
+func TestThenCancelRacingRegistration(t *testing.T) {
+	// A ctx that ends while Then is registering with its input must still
+	// leave no registration behind.
+	synctest.Test(t, func(t *testing.T) {
+		p := NewPromise[int]()
+		for range 2000 {
+			ctx, cancel := context.WithCancel(context.Background())
+			go cancel()
+			out := Then(ctx, p.Future(), func(context.Context, int) (int, error) { return 0, nil })
+			_, err := out.Get(context.Background())
+			require.ErrorIs(t, err, context.Canceled)
+			synctest.Wait()
+			require.Empty(t, p.f.watchers)
+		}
+	})
+}
