@@ -15,13 +15,19 @@
 //   - every task receives the group's context, so a task cannot forget to
 //     use it;
 //   - a panicking task does not crash the process: its panic arrives from
-//     Wait as a *PanicError (value and stack) and cancels the group;
+//     Wait as a *PanicError (value and stack) and cancels the group; a task
+//     that calls runtime.Goexit fails it with ErrGoexit;
 //   - once the group is cancelled, tasks passed to Go are skipped instead of
 //     started, and a Go waiting for a slot under the limit gives up; skipped
 //     tasks are counted (Group.Skipped) and never make Wait report success;
 //   - WithCollectAll keeps going after errors and returns all of them;
 //   - Results gathers the values of the tasks in the order Go was called;
-//   - SetLimit may be changed while tasks run.
+//   - SetLimit may be called while tasks run, and every running task counts
+//     toward the new limit.
+//
+// Where x/sync's Wait returns nil because no task failed although the parent
+// context ended and work was skipped, this Wait returns the parent's error:
+// skipped work never reads as success.
 //
 // # When to use, when not
 //

@@ -8,7 +8,8 @@ import (
 
 // Results is a Group whose tasks each produce a value. Wait returns the
 // values in the order Go was called, whatever order the tasks finish in.
-// Like the zero Group, the zero Results is valid: no limit, no cancel.
+// Like the zero Group, the zero Results is valid: no limit, no cancel. A
+// Results must not be copied after first use.
 type Results[T any] struct {
 	g Group
 
