@@ -124,3 +124,75 @@ func TestConcurrencyBound(t *testing.T) {
 		})
 	}
 }
+
+// TestTaskContextReleased: the context a task runs with is derived for it
+// (when the Submit ctx can be cancelled) and cancelled once the task returns,
+// so the parent does not keep one child per task it ever submitted; a task
+// submitted with a context that carries nothing gets the pool's, which ends
+// with the pool.
+func TestTaskContextReleased(t *testing.T) {
+	parent, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type key struct{}
+	tests := []struct {
+		name   string
+		submit func(p *Pool, task func(context.Context) error) error
+	}{
+		{"cancelable ctx", func(p *Pool, task func(context.Context) error) error { return p.Submit(parent, task) }},
+		{"ctx with a value", func(p *Pool, task func(context.Context) error) error {
+			return p.Submit(context.WithValue(context.Background(), key{}, 1), task)
+		}},
+		{"Background", func(p *Pool, task func(context.Context) error) error { return p.Submit(context.Background(), task) }},
+		{"TrySubmit", func(p *Pool, task func(context.Context) error) error { return p.TrySubmit(task) }},
+		{"Group", func(p *Pool, task func(context.Context) error) error {
+			g, _ := NewGroup[int](parent, p)
+			err := g.Submit(func(ctx context.Context) (int, error) { return 0, task(ctx) })
+			_, _ = g.Wait()
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := New(1)
+			seen := make(chan context.Context, 1)
+			require.NoError(t, tt.submit(p, func(ctx context.Context) error {
+				require.NoError(t, ctx.Err(), "live while the task runs")
+				seen <- ctx
+				return nil
+			}))
+			require.NoError(t, p.Shutdown(context.Background()))
+			require.ErrorIs(t, (<-seen).Err(), context.Canceled, "released after the task")
+			require.NoError(t, parent.Err(), "the caller's ctx is untouched")
+		})
+	}
+}
+
+// TestShutdownRacesSubmit: every Submit that Shutdown does not refuse is run
+// by it, and every one it refuses gets ErrClosed.
+func TestShutdownRacesSubmit(t *testing.T) {
+	for round := range 5 {
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			p := New(2, WithQueueSize(round))
+			var accepted, ran atomic.Int64
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					for range 100 {
+						err := p.Submit(context.Background(), func(context.Context) error { ran.Add(1); return nil })
+						if err == nil {
+							accepted.Add(1)
+						} else {
+							require.ErrorIs(t, err, ErrClosed)
+						}
+					}
+				})
+			}
+			require.NoError(t, p.Shutdown(context.Background()))
+			wg.Wait()
+			require.Equal(t, accepted.Load(), ran.Load())
+			s := p.Stats()
+			requireBalanced(t, s)
+			require.EqualValues(t, accepted.Load(), s.Completed)
+		})
+	}
+}
