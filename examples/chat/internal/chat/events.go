@@ -36,10 +36,21 @@ func (s *Server) adminEvents(w http.ResponseWriter, r *http.Request) {
 // serveStream holds an event stream open. room and name are empty for the
 // admin stream.
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, pattern, room, name string) {
+	opened, err := s.stream(w, r, pattern, room, name)
+	if opened && s.cfg.OnStreamEnd != nil {
+		// Called once the stream has let go of everything: its place in
+		// the room, its subscription and its permit.
+		s.cfg.OnStreamEnd(room, name, err)
+	}
+}
+
+// stream serves an event stream. It reports whether the stream was opened,
+// and why it ended.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, pattern, room, name string) (opened bool, err error) {
 	if !s.streams.TryAcquire() {
 		w.Header().Set("Retry-After", "10")
 		httpError(w, http.StatusServiceUnavailable, "too many connections, try again later")
-		return
+		return false, nil
 	}
 	defer s.streams.Release()
 
@@ -48,7 +59,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, pattern, ro
 	sub, err := s.bus.Subscribe(pattern)
 	if err != nil { // pubsub.ErrClosed: the server is shutting down
 		httpError(w, http.StatusServiceUnavailable, "the server is shutting down")
-		return
+		return false, nil
 	}
 	defer sub.Unsubscribe()
 
@@ -57,7 +68,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, pattern, ro
 	// the server's ReadTimeout, which would otherwise end it.
 	if err := out.rc.SetReadDeadline(time.Time{}); err != nil {
 		httpError(w, http.StatusInternalServerError, "streaming is not supported here")
-		return
+		return false, nil
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -65,33 +76,40 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, pattern, ro
 
 	first := [][]byte{retryFrame}
 	if room != "" {
-		snap, arrived := s.members.join(room, name)
+		first = append(first, encode("presence", s.join(r.Context(), room, name)))
 		defer s.leave(r.Context(), room, name)
-		if arrived {
-			joined := snap
-			joined.Name = name
-			s.publish(r.Context(), room, "join", joined)
-		}
-		first = append(first, encode("presence", snap))
 	}
-	err = out.send(first...)
-	if err == nil {
-		err = s.pump(r.Context(), sub, out)
+	if err := out.send(first...); err != nil {
+		return true, err
 	}
-	if s.cfg.OnStreamEnd != nil {
-		s.cfg.OnStreamEnd(room, name, err)
+	return true, s.pump(r.Context(), sub, out)
+}
+
+// join counts one more stream of name in room, tells the room if name has
+// just arrived, and returns the room's members.
+func (s *Server) join(ctx context.Context, room, name string) Presence {
+	members, arrived := s.members.join(room, name)
+	if arrived {
+		s.announce(ctx, "join", name, members)
+	}
+	return members
+}
+
+// leave counts one stream of name in room less, and tells the room if that
+// was the name's last one.
+func (s *Server) leave(ctx context.Context, room, name string) {
+	if members, left := s.members.leave(room, name); left {
+		// The request's ctx is done by now (the client left); the
+		// Disconnect policy never makes Publish wait anyway.
+		s.announce(context.WithoutCancel(ctx), "leave", name, members)
 	}
 }
 
-// leave takes one stream of name out of room and tells the room if that was
-// the name's last one.
-func (s *Server) leave(ctx context.Context, room, name string) {
-	if snap, left := s.members.leave(room, name); left {
-		snap.Name = name
-		// The request's ctx is done by now (the client left); the
-		// Disconnect policy never makes Publish wait anyway.
-		s.publish(context.WithoutCancel(ctx), room, "leave", snap)
-	}
+// announce publishes a join or leave event. Its only possible failure is a
+// closed bus, during shutdown, when there is nobody left to tell.
+func (s *Server) announce(ctx context.Context, event, name string, members Presence) {
+	members.Name = name
+	_, _ = s.publish(ctx, members.Room, event, members)
 }
 
 // publish encodes one event and sends it to every stream of room: one
@@ -122,7 +140,9 @@ func (s *Server) pump(ctx context.Context, sub *pubsub.Subscription[[]byte], out
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			// The client left. If it had fallen behind first, that is the
+			// better answer to why the stream ended.
+			return sub.Err()
 		case m, ok := <-sub.C():
 			if !ok {
 				return sub.Err()

@@ -70,7 +70,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // does. Close is idempotent.
 func (s *Server) Close() {
 	s.bus.Close()
-	s.streams.Close()
 }
 
 // topic returns the pubsub topic of a room. Room names hold no dots, so
