@@ -26,6 +26,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,7 +38,7 @@ import (
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.addr, "addr", "", "chat server to load, e.g. http://127.0.0.1:8080 (loopback only); empty: serve one in-process")
+	flag.StringVar(&cfg.addr, "addr", "", "chat server to load, e.g. 127.0.0.1:8080 (loopback only); empty: serve one in-process")
 	flag.IntVar(&cfg.clients, "clients", 1000, "event streams to open")
 	flag.IntVar(&cfg.rooms, "rooms", 10, "rooms to spread the clients over")
 	flag.Float64Var(&cfg.rate, "rate", 1000, "messages per second, over all clients")
@@ -95,8 +96,13 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		var stop func()
 		base, stop = serve(cfg.clients)
 		defer stop()
-	} else if err := checkLoopback(base); err != nil {
-		return err
+	} else {
+		if !strings.Contains(base, "://") {
+			base = "http://" + base
+		}
+		if err := checkLoopback(base); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(out, "loading %s: %d clients in %d rooms, %.0f messages/s for %s\n",
 		base, cfg.clients, cfg.rooms, cfg.rate, cfg.duration)

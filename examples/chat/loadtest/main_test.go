@@ -46,6 +46,7 @@ func TestRunRejects(t *testing.T) {
 		{"more rooms than clients", config{clients: 1, rooms: 2, rate: 1, duration: time.Second, senders: 1}, "need clients"},
 		{"no rate", config{clients: 1, rooms: 1, duration: time.Second, senders: 1}, "need clients"},
 		{"not loopback", config{addr: "http://192.0.2.1:8080", clients: 1, rooms: 1, rate: 1, duration: time.Second, senders: 1}, "not a loopback address"},
+		{"not loopback, no scheme", config{addr: "192.0.2.1:8080", clients: 1, rooms: 1, rate: 1, duration: time.Second, senders: 1}, "not a loopback address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.ErrorContains(t, run(context.Background(), tc.cfg, &strings.Builder{}), tc.err)
