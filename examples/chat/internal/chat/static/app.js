@@ -43,7 +43,7 @@ function showMembers(p) {
   $('members').replaceChildren(...p.members.map((n) => el('li', '', n)));
 }
 
-function open(url, handlers) {
+function connect(url, handlers) {
   close();
   version = 0;
   $('log').replaceChildren();
@@ -55,7 +55,7 @@ function open(url, handlers) {
       // browser gives up, so try again a little later ourselves.
       setStatus('The server refused the connection; retrying in 5 s…');
       const s = source;
-      setTimeout(() => { if (source === s) open(url, handlers); }, 5000);
+      setTimeout(() => { if (source === s) connect(url, handlers); }, 5000);
     } else {
       setStatus('Connection lost; reconnecting…');
     }
@@ -77,7 +77,7 @@ function joinRoom(name, room) {
   $('chat').hidden = false;
   $('leave').hidden = false;
   showError('');
-  open('/events?' + new URLSearchParams({ room, name }), {
+  connect('/events?' + new URLSearchParams({ room, name }), {
     presence: showMembers,
     join: (p) => { showMembers(p); append(el('p', 'note', `${p.name} joined`)); },
     leave: (p) => { showMembers(p); append(el('p', 'note', `${p.name} left`)); },
@@ -92,7 +92,7 @@ function watchAll() {
   $('join').hidden = true;
   $('chat').hidden = false;
   $('leave').hidden = false;
-  open('/admin/events', {
+  connect('/admin/events', {
     join: (p) => append(el('p', 'note', `${p.name} joined #${p.room}`)),
     leave: (p) => append(el('p', 'note', `${p.name} left #${p.room}`)),
     message: (m) => showMessage(m, true),
