@@ -19,7 +19,8 @@
 //     policy: a client that falls Config.Buffer events behind loses its stream
 //     (the browser reconnects) instead of slowing down the room.
 //   - ratelimit: posts are limited per name (Config.Rate and Config.Burst);
-//     past the limit a post gets 429 with Retry-After.
+//     past the limit a post gets 429, with Retry-After set to the seconds
+//     until that name's next token (Keyed.Delay, rounded up).
 //   - semaphore: at most Config.MaxStreams streams are open; one more gets 503.
 //
 // Every write to a client has a deadline (Config.WriteTimeout), so a client

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -67,7 +69,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	// Only a valid message takes a token: a typo costs the sender nothing.
 	if !s.limits.Allow(req.Name) {
-		w.Header().Set("Retry-After", s.retryAfter)
+		w.Header().Set("Retry-After", retryAfter(s.limits.Delay(req.Name)))
 		httpError(w, http.StatusTooManyRequests, "too many messages, slow down")
 		return
 	}
@@ -78,6 +80,14 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, PostResponse{Delivered: n})
+}
+
+// retryAfter formats the wait until the next token as a Retry-After value:
+// whole seconds, rounded up so that a client that waits that long finds its
+// token, and at least 1, since "0" would invite a retry at once (a token can
+// come back between Allow saying no and Delay).
+func retryAfter(d time.Duration) string {
+	return strconv.FormatInt(max(1, int64(math.Ceil(d.Seconds()))), 10)
 }
 
 // maxBody bounds a request body: the longest text, even if every character

@@ -2,9 +2,7 @@ package chat
 
 import (
 	"encoding/json"
-	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/weavego/weave/pubsub"
@@ -16,8 +14,7 @@ import (
 // (or an httptest.Server) and call Close before shutting that down: Close
 // ends the event streams, which would otherwise keep Shutdown waiting.
 type Server struct {
-	cfg        Config
-	retryAfter string // seconds until a rate-limited name has a token again
+	cfg Config
 
 	bus     *pubsub.Bus[[]byte] // values are complete SSE frames, encoded once per publish
 	limits  *ratelimit.Keyed[string]
@@ -34,9 +31,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{
 		cfg: cfg,
-		// One token comes back every 1/Rate seconds; Retry-After is whole seconds.
-		retryAfter: strconv.Itoa(max(1, int(math.Ceil(1/float64(cfg.Rate))))),
-		bus:        pubsub.New[[]byte](pubsub.WithPolicy(pubsub.Disconnect), pubsub.WithBuffer(cfg.Buffer)),
+		bus: pubsub.New[[]byte](pubsub.WithPolicy(pubsub.Disconnect), pubsub.WithBuffer(cfg.Buffer)),
 		// Keyed by name: in this example the name is the client's identity.
 		// A public service would key by the authenticated user, or by the
 		// client's IP address, since anyone can pick a new name.

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -303,6 +304,56 @@ func TestRateLimit(t *testing.T) {
 	require.Equal(t, "3600", se.RetryAfter) // one token per hour
 	// The limit is per name.
 	post(t, ts, "r", "bob", "hi")
+}
+
+// TestRetryAfter checks that a 429's Retry-After is the time until the
+// name's next token, in whole seconds rounded up, and never 0. It runs the
+// handler in a synctest bubble, whose clock only moves when the test sleeps.
+func TestRetryAfter(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		rate  ratelimit.Limit
+		steps []retryStep
+	}{
+		{"one token per 10s", ratelimit.Per(1, 10*time.Second), []retryStep{
+			{0, http.StatusOK, ""}, // the burst
+			{0, http.StatusTooManyRequests, "10"},
+			{3500 * time.Millisecond, http.StatusTooManyRequests, "7"}, // 6.5s rounded up
+			{6400 * time.Millisecond, http.StatusTooManyRequests, "1"}, // 0.1s rounded up
+			{100 * time.Millisecond, http.StatusOK, ""},
+			{0, http.StatusTooManyRequests, "10"},
+		}},
+		{"less than a second", ratelimit.Per(4, time.Second), []retryStep{
+			{0, http.StatusOK, ""},
+			{0, http.StatusTooManyRequests, "1"}, // 0.25s rounded up
+			{250 * time.Millisecond, http.StatusOK, ""},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				cfg := testConfig()
+				cfg.Rate, cfg.Burst = tc.rate, 1
+				s := New(cfg)
+				defer s.Close()
+				for i, step := range tc.steps {
+					time.Sleep(step.after)
+					req := httptest.NewRequest("POST", "/messages", strings.NewReader(`{"room":"r","name":"ann","text":"hi"}`))
+					req.Header.Set("Content-Type", "application/json")
+					rec := httptest.NewRecorder()
+					s.ServeHTTP(rec, req)
+					require.Equal(t, step.status, rec.Code, "step %d: %s", i, rec.Body)
+					require.Equal(t, step.retryAfter, rec.Header().Get("Retry-After"), "step %d", i)
+				}
+			})
+		})
+	}
+}
+
+// retryStep is one post of TestRetryAfter, made after sleeping for after.
+type retryStep struct {
+	after      time.Duration
+	status     int
+	retryAfter string
 }
 
 func TestConnectionCap(t *testing.T) {
