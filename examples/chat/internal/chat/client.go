@@ -23,9 +23,14 @@ type Event struct {
 
 // Stream reads the events of one event stream, in order.
 type Stream struct {
-	body io.ReadCloser
-	r    *bufio.Reader
+	body  io.ReadCloser
+	lines *bufio.Scanner
 }
+
+// maxLine bounds one line of a stream. A message event is one line, so this
+// must exceed the server's longest message even with every character
+// escaped; a longer line fails Next with bufio.ErrTooLong.
+const maxLine = 1 << 20
 
 // StatusError is a response other than 200: Error is the server's message.
 type StatusError struct {
@@ -57,24 +62,20 @@ func Open(ctx context.Context, c *http.Client, url string) (*Stream, error) {
 	if err := statusError(resp); err != nil {
 		return nil, err
 	}
-	return &Stream{body: resp.Body, r: bufio.NewReader(resp.Body)}, nil
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(make([]byte, 0, 4096), maxLine)
+	return &Stream{body: resp.Body, lines: lines}, nil
 }
 
 // Next returns the next event. Comments and events without data (the retry
-// hint) are skipped. At the end of the stream it returns io.EOF.
+// hint) are skipped. At the end of the stream it returns io.EOF, or
+// io.ErrUnexpectedEOF if the stream ended inside an event.
 func (s *Stream) Next() (Event, error) {
 	var ev Event
-	for {
-		line, err := s.r.ReadSlice('\n')
-		if err == io.EOF && (ev.Type != "" || ev.Data != nil) {
-			err = io.ErrUnexpectedEOF // the stream ended inside an event
-		}
-		if err != nil {
-			return Event{}, err
-		}
-		line = bytes.TrimSuffix(line, []byte("\n"))
+	for s.lines.Scan() {
+		line := s.lines.Bytes()
 		switch {
-		case len(line) == 0:
+		case len(line) == 0: // the end of an event
 			if ev.Data != nil {
 				return ev, nil
 			}
@@ -85,6 +86,13 @@ func (s *Stream) Next() (Event, error) {
 			ev.Data = bytes.Clone(line[len("data: "):])
 		}
 	}
+	if err := s.lines.Err(); err != nil {
+		return Event{}, err
+	}
+	if ev.Type != "" || ev.Data != nil {
+		return Event{}, io.ErrUnexpectedEOF
+	}
+	return Event{}, io.EOF
 }
 
 // Close ends the stream.

@@ -207,14 +207,32 @@ func TestRooms(t *testing.T) {
 // TestStalledClient connects a client that never reads. The room must drop
 // it and go on: the test publishes until the server reports the message
 // delivered to one member less, while another member receives everything.
+// The handler, blocked writing to the stalled client, then returns when the
+// client hangs up or when the write reaches its deadline, whichever is first.
 func TestStalledClient(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		writeTimeout time.Duration
+		hangUp       bool // the stalled client closes its connection
+	}{
+		// Long enough that only the hang-up can end the blocked write.
+		{"client hangs up", time.Hour, true},
+		// The client never does anything: the deadline ends the write. The
+		// other member's writes never wait, so they cannot reach it.
+		{"write deadline", time.Second, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testStalledClient(t, tc.writeTimeout, tc.hangUp)
+		})
+	}
+}
+
+func testStalledClient(t *testing.T, writeTimeout time.Duration, hangUp bool) {
 	ended := make(chan error, 1)
 	cfg := testConfig()
 	cfg.Buffer = 4
 	cfg.MaxText = 2000
-	// Long enough that only the Disconnect policy can end the stalled
-	// stream within the test.
-	cfg.WriteTimeout = time.Hour
+	cfg.WriteTimeout = writeTimeout
 	cfg.OnStreamEnd = func(room, name string, err error) {
 		if name == "stalled" {
 			ended <- err
@@ -257,11 +275,14 @@ func TestStalledClient(t *testing.T) {
 		require.Equal(t, fmt.Sprint("after ", i), next[Message](t, alice, "message").Text)
 	}
 
-	// The handler may still be blocked writing to the socket, until its
-	// deadline or until the socket closes. Either way it reports why the
-	// stream really ended, and by then the member has left the room.
-	require.NoError(t, stalled.Close())
-	require.ErrorIs(t, <-ended, pubsub.ErrSlowConsumer)
+	// However the handler's write ends, it reports why the stream really
+	// ended, and by then the member has left the room.
+	if hangUp {
+		require.NoError(t, stalled.Close())
+	}
+	err := <-ended
+	t.Logf("ended: %v", err)
+	require.ErrorIs(t, err, pubsub.ErrSlowConsumer)
 	carol := join(t, ts, "r", "carol")
 	require.Equal(t, []string{"alice", "carol"}, next[Presence](t, carol, "presence").Members)
 }
@@ -580,6 +601,20 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		tc.change(&cfg)
 		require.PanicsWithValue(t, "chat: New called with invalid Config."+tc.field, func() { New(cfg) })
 	}
+}
+
+// TestLongMessage sends the longest message, in characters that JSON
+// escapes: its event line is far longer than a bufio.Reader's default
+// buffer, and the client must still read it.
+func TestLongMessage(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxText = 5000
+	ts, _ := start(t, cfg)
+	ann := join(t, ts, "r", "ann")
+	next[Presence](t, ann, "presence")
+	text := strings.Repeat("<", cfg.MaxText) // each one is \u003c on the wire
+	post(t, ts, "r", "ann", text)
+	require.Equal(t, text, next[Message](t, ann, "message").Text)
 }
 
 func TestStatusError(t *testing.T) {
