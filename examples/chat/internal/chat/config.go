@@ -20,7 +20,13 @@ type Config struct {
 	// Buffer is how many events a stream may fall behind its room before it
 	// is disconnected.
 	Buffer int
-	// WriteTimeout bounds every write to a client.
+	// WriteTimeout bounds each write of events to a stream. (The other
+	// responses are bounded by the http.Server's WriteTimeout, which main
+	// sets to the same value.) It is also the longest a client that stops
+	// reading keeps its connection after its room dropped it (see Buffer):
+	// the handler is blocked in the write and cannot notice the drop until
+	// the write fails. Until then the stream holds its goroutine, its place
+	// under MaxStreams and its name in the member list.
 	WriteTimeout time.Duration
 	// Heartbeat is how often an event stream gets a comment line, so that
 	// proxies keep it open and a vanished client is noticed. Zero sends none.
@@ -42,7 +48,7 @@ func DefaultConfig() Config {
 		Rate:         ratelimit.Per(1, time.Second),
 		Burst:        5,
 		Buffer:       64,
-		WriteTimeout: 10 * time.Second,
+		WriteTimeout: 5 * time.Second,
 		Heartbeat:    15 * time.Second,
 		MaxText:      500,
 	}

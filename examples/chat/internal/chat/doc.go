@@ -23,8 +23,10 @@
 //     until that name's next token (Keyed.Delay, rounded up).
 //   - semaphore: at most Config.MaxStreams streams are open; one more gets 503.
 //
-// Every write to a client has a deadline (Config.WriteTimeout), so a client
-// that stops reading holds its handler for at most that long.
+// Every write to a client has a deadline (Config.WriteTimeout, 5s by
+// default), so a client that stops reading holds its handler, its connection
+// and its place in the room for at most that long after its last write
+// began.
 //
 // The files: server.go wires the routes, events.go holds the streams,
 // messages.go the posts and input checks, presence.go who is online, web.go

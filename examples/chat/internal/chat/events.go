@@ -124,8 +124,12 @@ func (s *Server) publish(ctx context.Context, room, event string, v any) (delive
 //
 // A client that stops reading is dropped from the room at once: the
 // Disconnect policy ends its subscription as soon as its buffer is full, so
-// no publisher waits for it. Its connection is closed when the write in
-// progress reaches its deadline.
+// no publisher waits for it. pump learns of it only once the write in
+// progress fails, at its deadline (Config.WriteTimeout) or when the client
+// hangs up; then the connection is closed and the member leaves the room.
+// Noticing sooner would take a second goroutine per stream to watch the
+// subscription and cut the write short: the write deadline bounds the wait
+// at the cost of nothing.
 func (s *Server) pump(ctx context.Context, sub *pubsub.Subscription[[]byte], out *eventWriter) error {
 	// One timer, reset after each beat. With no heartbeat the channel stays
 	// nil, and a nil channel never fires.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -207,8 +208,9 @@ func TestRooms(t *testing.T) {
 // TestStalledClient connects a client that never reads. The room must drop
 // it and go on: the test publishes until the server reports the message
 // delivered to one member less, while another member receives everything.
-// The handler, blocked writing to the stalled client, then returns when the
-// client hangs up or when the write reaches its deadline, whichever is first.
+// Each message is larger than the stalled connection's socket buffers, so
+// the handler is blocked writing the first one when the room drops it; the
+// write ends when the client hangs up or reaches its deadline.
 func TestStalledClient(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
@@ -231,7 +233,7 @@ func testStalledClient(t *testing.T, writeTimeout time.Duration, hangUp bool) {
 	ended := make(chan error, 1)
 	cfg := testConfig()
 	cfg.Buffer = 4
-	cfg.MaxText = 2000
+	cfg.MaxText = 100_000
 	cfg.WriteTimeout = writeTimeout
 	cfg.OnStreamEnd = func(room, name string, err error) {
 		if name == "stalled" {
@@ -260,9 +262,9 @@ func testStalledClient(t *testing.T, writeTimeout time.Duration, hangUp bool) {
 	stalled := dialStalled(t, ts.Listener.Addr().String(), "/events?room=r&name=stalled")
 	joined(t, alice, "stalled")
 
-	text := strings.Repeat("x", 1000)
+	text := strings.Repeat("x", 50_000)
 	dropped := false
-	for i := 0; i < 20000 && !dropped; i++ {
+	for i := 0; i < 100 && !dropped; i++ {
 		pr := post(t, ts, "r", "bob", text)
 		require.Equal(t, text, next[Message](t, alice, "message").Text)
 		dropped = pr.Delivered == 1 // alice only
@@ -275,14 +277,14 @@ func testStalledClient(t *testing.T, writeTimeout time.Duration, hangUp bool) {
 		require.Equal(t, fmt.Sprint("after ", i), next[Message](t, alice, "message").Text)
 	}
 
-	// However the handler's write ends, it reports why the stream really
-	// ended, and by then the member has left the room.
+	// However the blocked write ends, the handler reports why the stream
+	// really ended, and by then the member has left the room.
 	if hangUp {
 		require.NoError(t, stalled.Close())
 	}
 	err := <-ended
-	t.Logf("ended: %v", err)
 	require.ErrorIs(t, err, pubsub.ErrSlowConsumer)
+	require.Equal(t, !hangUp, errors.Is(err, os.ErrDeadlineExceeded), "%v", err)
 	carol := join(t, ts, "r", "carol")
 	require.Equal(t, []string{"alice", "carol"}, next[Presence](t, carol, "presence").Members)
 }
