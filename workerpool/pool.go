@@ -717,12 +717,12 @@ func (p *Pool) idleCheckLocked() {
 	if p.active > p.ending {
 		return
 	}
+	if p.active == 0 && p.state != open {
+		p.cancel() // before waking anyone: Shutdown returns with it done
+	}
 	if p.idle != nil {
 		close(p.idle)
 		p.idle = nil
-	}
-	if p.active == 0 && p.state != open {
-		p.cancel()
 	}
 }
 
