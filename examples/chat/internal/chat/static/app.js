@@ -147,7 +147,9 @@ $('send').addEventListener('submit', async (e) => {
   const input = $('text');
   const text = input.value.trim();
   if (!text) return;
-  if (await send(text)) input.value = '';
+  // Clear the box only if it still holds what was sent: the user may have
+  // typed the next message while this one was on its way.
+  if (await send(text) && input.value.trim() === text) input.value = '';
   input.focus();
 });
 
