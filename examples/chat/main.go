@@ -79,14 +79,16 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		WriteTimeout:      cfg.chat.WriteTimeout,
 		IdleTimeout:       time.Minute,
 	}
-	// Shutdown waits for active requests, and an event stream stays active
-	// until its subscription ends: closing the chat ends them all.
-	srv.RegisterOnShutdown(app.Close)
 	fmt.Fprintf(out, "chat: serving on http://%s\n", ln.Addr())
 
 	g, _ := errgroup.New(ctx)
 	g.Go(func(ctx context.Context) error {
 		<-ctx.Done() // a signal, or Serve failed
+		// Shutdown waits for active requests, and an event stream stays
+		// active until its subscription ends: closing the chat ends them
+		// all. (RegisterOnShutdown would run Close on a goroutine of its
+		// own, which could outlive run.)
+		app.Close()
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.grace)
 		defer cancel()
 		if err := srv.Shutdown(shutdownCtx); err != nil {
