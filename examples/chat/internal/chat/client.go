@@ -48,9 +48,10 @@ func JoinRoom(ctx context.Context, c *http.Client, base, room, name string) (*St
 	return Open(ctx, c, base+"/events?"+url.Values{"room": {room}, "name": {name}}.Encode())
 }
 
-// Open opens the event stream at url.
-func Open(ctx context.Context, c *http.Client, url string) (*Stream, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// Open opens the event stream at streamURL, such as base+"/admin/events".
+// The stream lasts until Close, the server ends it, or ctx is done.
+func Open(ctx context.Context, c *http.Client, streamURL string) (*Stream, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, streamURL, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,8 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, pattern, ro
 // and why it ended.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, pattern, room, name string) (opened bool, err error) {
 	if !s.streams.TryAcquire() {
+		// Streams last minutes, so no permit is due at a known time:
+		// the 10 seconds are a guess.
 		w.Header().Set("Retry-After", "10")
 		httpError(w, http.StatusServiceUnavailable, "too many connections, try again later")
 		return false, nil
