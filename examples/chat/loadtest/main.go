@@ -197,6 +197,8 @@ func load(ctx context.Context, cfg config, base string) (*result, error) {
 	for i := range cfg.clients {
 		room := i % cfg.rooms
 		members[room]++
+		// The stream takes the run's ctx, not the group's: the group's
+		// ends when connecting is over, and the stream must go on.
 		g.Go(func(context.Context) error {
 			st, err := chat.JoinRoom(ctx, client, base, roomName(room), clientName(i))
 			if err != nil {

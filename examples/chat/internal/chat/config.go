@@ -36,8 +36,12 @@ type Config struct {
 
 	// OnStreamEnd, if set, is called when an event stream has ended, with
 	// the reason: nil when the client left, pubsub.ErrSlowConsumer when it
-	// fell too far behind, pubsub.ErrClosed when the server closed, or the
-	// write error. name and room are empty for the admin stream.
+	// fell too far behind (joined with the write error that ended it, if
+	// any), pubsub.ErrClosed when the server closed, or the write error.
+	// name and room are empty for the admin stream. It runs on the
+	// stream's handler goroutine once the stream has left its room and
+	// given back its subscription and its place under MaxStreams; a stream
+	// refused with 4xx or 503 never started, so it is not reported.
 	OnStreamEnd func(room, name string, err error)
 }
 
