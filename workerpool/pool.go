@@ -78,7 +78,7 @@ type Stats struct {
 	Workers int // the most tasks that may run at once, as set by New or Resize
 	Active  int // worker goroutines alive now: 0 with no work, above Workers for a while after Resize shrinks
 	Running int // tasks being run now
-	Queued  int // accepted tasks waiting for a worker
+	Queued  int // accepted tasks waiting for a worker (beyond the queue size for the moment a worker about to look takes one)
 	Waiting int // Submit calls blocked for room in the queue
 
 	Submitted uint64 // tasks accepted by Submit, TrySubmit and Group.Submit
