@@ -87,7 +87,11 @@ func (g *Group[T]) Submit(task func(context.Context) (T, error)) error {
 // in submission order (the zero value where a task failed or did not run), and
 // the first error: a task's error, a *PanicError, a Submit refusal, or the
 // cause of the parent context's end if that kept tasks from running. It then
-// cancels the group's context.
+// cancels the group's context. Wait may be called from several goroutines.
+//
+// Called from a task of the same pool, Wait can only return once other
+// workers have run the group's queued tasks; if every worker is doing that,
+// nothing runs them. Wait for a Group outside its pool's tasks.
 func (g *Group[T]) Wait() ([]T, error) {
 	g.mu.Lock()
 	for g.running > 0 || (g.queued > 0 && !g.stopped && g.ctx.Err() == nil) {
