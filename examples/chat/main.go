@@ -104,11 +104,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 		return nil
 	})
-	err = g.Wait()
-	if ctx.Err() != nil && errors.Is(err, context.Cause(ctx)) {
-		// ctx was done before the tasks started, so the group skipped
-		// them: a stop as asked for, with nothing to shut down.
-		return nil
+	// If ctx was done before the tasks started, the group skipped them and
+	// reports ctx's cause: a stop as asked for, with nothing to shut down.
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Cause(ctx)) {
+		return err
 	}
-	return err
+	return nil
 }
