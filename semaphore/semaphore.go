@@ -7,6 +7,8 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/weavego/weave/internal/list"
 )
 
 var (
@@ -49,22 +51,22 @@ type Semaphore struct {
 	// acquire that read the old size is ordered before the Resize.
 	size atomic.Int64
 
-	mu     sync.Mutex
-	head   *waiter // FIFO queue; non-empty implies slowBit
-	tail   *waiter
-	queued int
-	closed bool
+	mu      sync.Mutex
+	waiters list.List[request] // FIFO queue; non-empty implies slowBit
+	closed  bool
 }
 
-// waiter is one blocked acquire. It is not pooled: a channel made inside a
+// waiter is one blocked acquire, linked into the queue through itself so
+// that one allocation covers both. It is not pooled: a channel made inside a
 // testing/synctest bubble must not be reused outside it, and users test
 // their own code that way.
-type waiter struct {
-	n          uint64
-	ready      chan struct{} // capacity 1: receives one value once resolved
-	err        error         // nil when granted; written under mu before ready
-	resolved   bool          // under mu
-	prev, next *waiter
+type waiter = list.Node[request]
+
+type request struct {
+	n        uint64
+	ready    chan struct{} // capacity 1: receives one value once resolved
+	err      error         // nil when granted; written under mu before ready
+	resolved bool          // under mu
 }
 
 // New returns a semaphore with size permits, all free. A size of 0 is
@@ -156,30 +158,30 @@ func (s *Semaphore) acquireSlow(ctx context.Context, n uint64) error {
 			break
 		}
 	}
-	w := &waiter{n: n, ready: make(chan struct{}, 1)}
-	s.push(w)
+	w := &waiter{Value: request{n: n, ready: make(chan struct{}, 1)}}
+	s.waiters.PushBack(w)
 	s.mu.Unlock()
 
 	select {
-	case <-w.ready:
-		return w.err
+	case <-w.Value.ready:
+		return w.Value.err
 	case <-ctx.Done():
 	}
 
 	s.mu.Lock()
 	err := ctx.Err()
-	if w.resolved {
+	if w.Value.resolved {
 		// Resolution raced the cancel and lost the select.
-		if w.err == nil {
+		if w.Value.err == nil {
 			// Granted in the same instant ctx ended: the caller will not use
 			// the permits, so hand them straight on.
 			s.subLocked(n)
 			s.grantLocked()
 		} else {
-			err = w.err // Close or Resize happened first
+			err = w.Value.err // Close or Resize happened first
 		}
 	} else {
-		s.remove(w)
+		s.waiters.Remove(w)
 		// Leaving may unblock the ones behind us when we were the head.
 		s.grantLocked()
 	}
@@ -274,17 +276,17 @@ func panicOverRelease(n, inUse uint64) {
 // clears slowBit if nobody is left; s.mu is held.
 func (s *Semaphore) grantLocked() {
 	size := uint64(s.size.Load())
-	for w := s.head; w != nil; w = s.head {
+	for w := s.waiters.Front(); w != nil; w = s.waiters.Front() {
 		// slowBit is set (the queue is non-empty), so only we raise the
 		// count; concurrent releases only lower it, which keeps a fit valid.
-		if s.state.Load()&^slowBit+w.n > size {
+		if s.state.Load()&^slowBit+w.Value.n > size {
 			break
 		}
-		s.state.Add(w.n)
-		s.remove(w)
+		s.state.Add(w.Value.n)
+		s.waiters.Remove(w)
 		resolve(w, nil)
 	}
-	if s.head == nil && !s.closed {
+	if s.waiters.Len() == 0 && !s.closed {
 		s.state.And(^slowBit)
 	}
 }
@@ -299,10 +301,10 @@ func (s *Semaphore) Resize(size int) {
 	}
 	s.mu.Lock()
 	s.size.Store(int64(size))
-	for w := s.head; w != nil; {
-		next := w.next
-		if w.n > uint64(size) {
-			s.remove(w)
+	for w := s.waiters.Front(); w != nil; {
+		next := w.Next()
+		if w.Value.n > uint64(size) {
+			s.waiters.Remove(w)
 			resolve(w, ErrTooLarge)
 		}
 		w = next
@@ -322,8 +324,7 @@ func (s *Semaphore) Close() {
 	}
 	s.closed = true
 	s.state.Or(slowBit)
-	for w := s.head; w != nil; w = s.head {
-		s.remove(w)
+	for w := s.waiters.PopFront(); w != nil; w = s.waiters.PopFront() {
 		resolve(w, ErrClosed)
 	}
 }
@@ -337,7 +338,7 @@ func (s *Semaphore) Stats() Stats {
 	return Stats{
 		Size:    clampInt(uint64(s.size.Load())),
 		InUse:   clampInt(s.state.Load() &^ slowBit),
-		Waiters: s.queued,
+		Waiters: s.waiters.Len(),
 	}
 }
 
@@ -349,33 +350,7 @@ func clampInt(v uint64) int {
 }
 
 func resolve(w *waiter, err error) {
-	w.err = err
-	w.resolved = true
-	w.ready <- struct{}{}
-}
-
-func (s *Semaphore) push(w *waiter) {
-	w.prev, w.next = s.tail, nil
-	if s.tail == nil {
-		s.head = w
-	} else {
-		s.tail.next = w
-	}
-	s.tail = w
-	s.queued++
-}
-
-func (s *Semaphore) remove(w *waiter) {
-	if w.prev == nil {
-		s.head = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		s.tail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.prev, w.next = nil, nil
-	s.queued--
+	w.Value.err = err
+	w.Value.resolved = true
+	w.Value.ready <- struct{}{}
 }
