@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/weavego/weave/internal/list"
 )
 
 // Keyed is a set of limiters, one per key (a client IP, a user ID), all with
@@ -27,17 +29,18 @@ type Keyed[K comparable] struct {
 	ttl   int64 // ns
 	max   int   // 0: no cap
 
-	mu         sync.Mutex
-	m          map[K]*entry[K]
-	head, tail *entry[K] // most and least recently used
-	cursor     *entry[K] // next to look at for eviction, walking tail to head
+	mu     sync.Mutex
+	m      map[K]*list.Node[entry[K]]
+	lru    list.List[entry[K]]  // least recently used first
+	cursor *list.Node[entry[K]] // next to look at for eviction, walking front to back
 }
 
+// entry is a key's state. It lives inside its LRU node, so a new key costs
+// one allocation.
 type entry[K comparable] struct {
-	key        K
-	b          bucket
-	last       int64 // last use, on the Keyed clock
-	prev, next *entry[K]
+	key  K
+	b    bucket
+	last int64 // last use, on the Keyed clock
 }
 
 // A KeyedOption configures NewKeyed.
@@ -84,7 +87,7 @@ func NewKeyed[K comparable](limit Limit, burst int, opts ...KeyedOption) *Keyed[
 		rule:  newRule(limit, burst),
 		ttl:   int64(c.ttl),
 		max:   c.maxKeys,
-		m:     make(map[K]*entry[K]),
+		m:     make(map[K]*list.Node[entry[K]]),
 	}
 }
 
@@ -98,7 +101,7 @@ func (k *Keyed[K]) Allow(key K) bool {
 	now := k.now()
 	k.mu.Lock()
 	e := k.use(key, now)
-	ok := k.rule.kind == unlimited || (k.rule.burst >= 1 && e.b.take(&k.rule, now, 1, 0).ok)
+	ok := k.rule.kind == unlimited || (k.rule.burst >= 1 && e.Value.b.take(&k.rule, now, 1, 0).ok)
 	k.sweep(now, e)
 	k.mu.Unlock()
 	return ok
@@ -120,7 +123,7 @@ func (k *Keyed[K]) Wait(ctx context.Context, key K) error {
 	now := k.now()
 	k.mu.Lock()
 	e := k.use(key, now)
-	bk := e.b.take(&k.rule, now, 1, maxWait)
+	bk := e.Value.b.take(&k.rule, now, 1, maxWait)
 	k.sweep(now, e)
 	k.mu.Unlock()
 	if !bk.ok {
@@ -130,7 +133,7 @@ func (k *Keyed[K]) Wait(ctx context.Context, key K) error {
 		now := k.now()
 		k.mu.Lock()
 		// If e was dropped meanwhile this changes a bucket no one sees.
-		e.b.cancel(&k.rule, now, bk, 1)
+		e.Value.b.cancel(&k.rule, now, bk, 1)
 		k.mu.Unlock()
 	})
 }
@@ -145,7 +148,7 @@ func (k *Keyed[K]) Delay(key K) time.Duration {
 	defer k.mu.Unlock()
 	var d int64
 	if e := k.m[key]; e != nil {
-		d = e.b.delay(&k.rule, now, 1)
+		d = e.Value.b.delay(&k.rule, now, 1)
 	} else {
 		var b bucket
 		b.fill(&k.rule, now)
@@ -165,26 +168,26 @@ func (k *Keyed[K]) Len() int {
 }
 
 // use returns key's entry, made if needed, as the most recently used.
-func (k *Keyed[K]) use(key K, now int64) *entry[K] {
+func (k *Keyed[K]) use(key K, now int64) *list.Node[entry[K]] {
 	e := k.m[key]
 	if e != nil {
-		if e != k.head {
-			k.unlink(e)
-			k.pushFront(e)
+		if e != k.lru.Back() {
+			k.skipCursor(e)
+			k.lru.MoveToBack(e)
 		}
-		e.last = now
+		e.Value.last = now
 		return e
 	}
 	if k.max > 0 && len(k.m) >= k.max {
 		k.sweep(now, nil)
 		if len(k.m) >= k.max {
-			k.remove(k.tail)
+			k.remove(k.lru.Front())
 		}
 	}
-	e = &entry[K]{key: key, last: now}
-	e.b.fill(&k.rule, now)
+	e = &list.Node[entry[K]]{Value: entry[K]{key: key, last: now}}
+	e.Value.b.fill(&k.rule, now)
 	k.m[key] = e
-	k.pushFront(e)
+	k.lru.PushBack(e)
 	return e
 }
 
@@ -192,49 +195,31 @@ func (k *Keyed[K]) use(key K, now int64) *entry[K] {
 // and idle, except keep. Two per call outpaces the one key a call can add,
 // so every key is looked at within len/2 calls and memory stays bounded by
 // the keys that are busy or not yet refilled.
-func (k *Keyed[K]) sweep(now int64, keep *entry[K]) {
+func (k *Keyed[K]) sweep(now int64, keep *list.Node[entry[K]]) {
 	for range 2 {
 		e := k.cursor
 		if e == nil {
-			if e = k.tail; e == nil {
+			if e = k.lru.Front(); e == nil {
 				return
 			}
 		}
-		k.cursor = e.prev
-		if e != keep && now-e.last >= k.ttl && e.b.full(&k.rule, now) {
+		k.cursor = e.Next()
+		if e != keep && now-e.Value.last >= k.ttl && e.Value.b.full(&k.rule, now) {
 			k.remove(e)
 		}
 	}
 }
 
-func (k *Keyed[K]) remove(e *entry[K]) {
-	k.unlink(e)
-	delete(k.m, e.key)
+func (k *Keyed[K]) remove(e *list.Node[entry[K]]) {
+	k.skipCursor(e)
+	k.lru.Remove(e)
+	delete(k.m, e.Value.key)
 }
 
-func (k *Keyed[K]) unlink(e *entry[K]) {
+// skipCursor moves the sweep's cursor past e, which is about to leave its
+// place in the LRU.
+func (k *Keyed[K]) skipCursor(e *list.Node[entry[K]]) {
 	if k.cursor == e {
-		k.cursor = e.prev
+		k.cursor = e.Next()
 	}
-	if e.prev != nil {
-		e.prev.next = e.next
-	} else {
-		k.head = e.next
-	}
-	if e.next != nil {
-		e.next.prev = e.prev
-	} else {
-		k.tail = e.prev
-	}
-	e.prev, e.next = nil, nil
-}
-
-func (k *Keyed[K]) pushFront(e *entry[K]) {
-	e.next = k.head
-	if k.head != nil {
-		k.head.prev = e
-	} else {
-		k.tail = e
-	}
-	k.head = e
 }
