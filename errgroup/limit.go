@@ -1,9 +1,10 @@
 package errgroup
 
 import (
-	"container/list"
 	"sync"
 	"sync/atomic"
+
+	"github.com/weavego/weave/internal/list"
 )
 
 // limiter holds back Go calls while the group's running tasks reach a limit
@@ -23,8 +24,8 @@ type limiter struct {
 	running *atomic.Int64 // the group's count of running tasks
 
 	mu      sync.Mutex
-	max     int       // < 0: no limit
-	waiters list.List // of chan struct{}, closed when granted a slot
+	max     int                      // < 0: no limit
+	waiters list.List[chan struct{}] // each closed when granted a slot
 }
 
 func newLimiter(n int, running *atomic.Int64) *limiter {
@@ -56,7 +57,8 @@ func (l *limiter) acquire(done <-chan struct{}) bool {
 		return true
 	}
 	ready := make(chan struct{})
-	elem := l.waiters.PushBack(ready)
+	w := &list.Node[chan struct{}]{Value: ready}
+	l.waiters.PushBack(w)
 	l.mu.Unlock()
 
 	select {
@@ -70,7 +72,7 @@ func (l *limiter) acquire(done <-chan struct{}) bool {
 		// Granted as done closed: the slot is ours, so hand it on.
 		l.running.Add(-1)
 	default:
-		l.waiters.Remove(elem)
+		l.waiters.Remove(w)
 	}
 	l.grantLocked()
 	l.mu.Unlock()
@@ -95,8 +97,7 @@ func (l *limiter) setMax(n int) {
 // grantLocked hands free slots to waiters in arrival order.
 func (l *limiter) grantLocked() {
 	for l.waiters.Len() > 0 && l.fitsLocked() {
-		ready := l.waiters.Remove(l.waiters.Front()).(chan struct{})
 		l.running.Add(1)
-		close(ready)
+		close(l.waiters.PopFront().Value)
 	}
 }
