@@ -14,11 +14,15 @@ package list
 // Node is an element of a List, with the caller's data in Value. The zero
 // Node is ready to be pushed. Keep a *Node to remove or move it later; the
 // list never copies or frees nodes.
+//
+// A Node holds no pointer to its List, to stay two words larger than its
+// Value (ratelimit keeps one per key): so the misuse checks below catch a
+// node linked twice or removed when unlinked, but not a node handed to the
+// wrong List.
 type Node[T any] struct {
 	Value T
 
 	prev, next *Node[T]
-	list       *List[T] // nil while the node is in no list
 }
 
 // Next returns the node after n, or nil if n is the last or in no list.
@@ -43,20 +47,20 @@ func (l *List[T]) Front() *Node[T] { return l.head }
 // Back returns the last node of l, or nil if l is empty.
 func (l *List[T]) Back() *Node[T] { return l.tail }
 
-// PushBack appends n to l. It panics if n is already in a list: linking it
-// twice would silently corrupt both.
+// PushBack appends n to l. It panics if n is already in l, or linked to
+// other nodes in another list: linking it twice would silently corrupt both.
 func (l *List[T]) PushBack(n *Node[T]) {
-	if n.list != nil {
+	if l.linked(n) {
 		panic("list: PushBack called with a node already in a list")
 	}
 	l.linkBack(n)
 }
 
-// Remove unlinks n from l, after which n's Next and Prev are nil and n may
-// be pushed again. It panics if n is not in l.
+// Remove unlinks n, which must be in l, after which n's Next and Prev are
+// nil and n may be pushed again. It panics if n is in no list.
 func (l *List[T]) Remove(n *Node[T]) {
-	if n.list != l {
-		panic("list: Remove called with a node not in this list")
+	if !l.linked(n) {
+		panic("list: Remove called with a node not in the list")
 	}
 	l.unlink(n)
 }
@@ -72,10 +76,10 @@ func (l *List[T]) PopFront() *Node[T] {
 }
 
 // MoveToBack moves n, which must be in l, to the end of l, keeping the
-// order of the others. It panics if n is not in l.
+// order of the others. It panics if n is in no list.
 func (l *List[T]) MoveToBack(n *Node[T]) {
-	if n.list != l {
-		panic("list: MoveToBack called with a node not in this list")
+	if !l.linked(n) {
+		panic("list: MoveToBack called with a node not in the list")
 	}
 	if n == l.tail {
 		return
@@ -84,8 +88,14 @@ func (l *List[T]) MoveToBack(n *Node[T]) {
 	l.linkBack(n)
 }
 
+// linked reports whether n is in l, or has neighbours in any list: only the
+// single node of another list passes for unlinked.
+func (l *List[T]) linked(n *Node[T]) bool {
+	return n.prev != nil || n.next != nil || l.head == n
+}
+
 func (l *List[T]) linkBack(n *Node[T]) {
-	n.prev, n.next, n.list = l.tail, nil, l
+	n.prev, n.next = l.tail, nil
 	if l.tail == nil {
 		l.head = n
 	} else {
@@ -106,6 +116,6 @@ func (l *List[T]) unlink(n *Node[T]) {
 	} else {
 		n.next.prev = n.prev
 	}
-	n.prev, n.next, n.list = nil, nil, nil
+	n.prev, n.next = nil, nil
 	l.len--
 }

@@ -2,6 +2,7 @@ package list
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -16,7 +17,6 @@ func values(t *testing.T, l *List[int]) []int {
 	var fwd []int
 	var last *Node[int]
 	for n := l.Front(); n != nil; n = n.Next() {
-		require.Same(t, l, n.list, "node %d does not point at its list", n.Value)
 		require.Same(t, last, n.Prev(), "prev of %d", n.Value)
 		fwd = append(fwd, n.Value)
 		last = n
@@ -82,7 +82,7 @@ func TestOps(t *testing.T) {
 					} else {
 						require.Same(t, &nodes[o.v], n)
 						require.Nil(t, n.Next())
-						require.Nil(t, n.list)
+						require.Nil(t, n.Prev())
 					}
 				default:
 					t.Fatalf("unknown op %q", o.kind)
@@ -96,9 +96,10 @@ func TestOps(t *testing.T) {
 
 func TestMisusePanics(t *testing.T) {
 	tests := []struct {
-		name string
-		do   func(a, b *List[int], n *Node[int])
-		want string
+		name  string
+		do    func(a, b *List[int], n *Node[int])
+		want  string
+		wantB []int // b's values after; a always holds 7 first
 	}{
 		{
 			name: "push twice",
@@ -111,29 +112,30 @@ func TestMisusePanics(t *testing.T) {
 			want: "list: PushBack called with a node already in a list",
 		},
 		{
+			name:  "push the only node of a list again",
+			do:    func(_, b *List[int], n *Node[int]) { b.PushBack(n); b.PushBack(n) },
+			want:  "list: PushBack called with a node already in a list",
+			wantB: []int{1},
+		},
+		{
 			name: "remove unlinked",
 			do:   func(a, _ *List[int], n *Node[int]) { a.Remove(n) },
-			want: "list: Remove called with a node not in this list",
+			want: "list: Remove called with a node not in the list",
 		},
 		{
 			name: "remove twice",
 			do:   func(a, _ *List[int], n *Node[int]) { a.PushBack(n); a.Remove(n); a.Remove(n) },
-			want: "list: Remove called with a node not in this list",
+			want: "list: Remove called with a node not in the list",
 		},
 		{
-			name: "remove from the other list",
-			do:   func(a, b *List[int], n *Node[int]) { a.PushBack(n); b.Remove(n) },
-			want: "list: Remove called with a node not in this list",
+			name: "remove popped",
+			do:   func(_, b *List[int], n *Node[int]) { b.PushBack(n); b.PopFront(); b.Remove(n) },
+			want: "list: Remove called with a node not in the list",
 		},
 		{
 			name: "move unlinked",
 			do:   func(a, _ *List[int], n *Node[int]) { a.MoveToBack(n) },
-			want: "list: MoveToBack called with a node not in this list",
-		},
-		{
-			name: "move in the other list",
-			do:   func(a, b *List[int], n *Node[int]) { a.PushBack(n); b.MoveToBack(n) },
-			want: "list: MoveToBack called with a node not in this list",
+			want: "list: MoveToBack called with a node not in the list",
 		},
 	}
 	for _, tt := range tests {
@@ -144,7 +146,7 @@ func TestMisusePanics(t *testing.T) {
 			n := &Node[int]{Value: 1}
 			require.PanicsWithValue(t, tt.want, func() { tt.do(&a, &b, n) })
 			// The refused call changed nothing.
-			require.Equal(t, 0, b.Len())
+			require.Equal(t, tt.wantB, values(t, &b))
 			got := values(t, &a)
 			require.Equal(t, 7, got[0])
 		})
@@ -165,4 +167,13 @@ func TestZeroAllocs(t *testing.T) {
 	})
 	require.Zero(t, allocs)
 	require.Zero(t, l.Len())
+}
+
+// TestNodeSize guards the reason Node has no pointer to its List: a node
+// costs its value plus two links and no more.
+func TestNodeSize(t *testing.T) {
+	type entry [6]int64 // the size of a ratelimit key's entry
+	var p uintptr = unsafe.Sizeof(uintptr(0))
+	require.Equal(t, unsafe.Sizeof(entry{})+2*p, unsafe.Sizeof(Node[entry]{}))
+	require.Equal(t, unsafe.Sizeof(0)+2*p, unsafe.Sizeof(Node[int]{}))
 }
