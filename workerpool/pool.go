@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/weavego/weave/internal/list"
 	"github.com/weavego/weave/internal/panics"
 )
 
@@ -54,16 +55,15 @@ type Pool struct {
 	running  int // tasks taken by a worker and not yet recorded as finished
 	state    int
 	queue    ring
-	waiters  waitList
-	workers  workerList // live workers, so that Close can cancel what they run
-	parked   *worker    // workers waiting for a task, linked by parkNext: only while the queue is empty and tasks run
-	spinning int        // workers yielding once before they retire
-	spare    *worker    // retired workers' structs, linked by next, for reuse
-	spareW   *waiter    // settled waiters, linked by next, for reuse
-	nspareW  int
-	ending   int           // workers blocked in their own pool's Close or Shutdown
-	idle     chan struct{} // closed when active drops to ending, made by whoever waits for that
-	stats    Stats         // counters only; the gauges are filled in by Stats()
+	waiters  list.List[waitState] // blocked Submits, in arrival order
+	workers  list.List[worker]    // live workers, so that Close can cancel what they run
+	parked   *worker              // workers waiting for a task, linked by parkNext: only while the queue is empty and tasks run
+	spinning int                  // workers yielding once before they retire
+	spare    list.List[worker]    // retired workers' nodes, for reuse
+	spareW   list.List[waitState] // settled waiters, for reuse
+	ending   int                  // workers blocked in their own pool's Close or Shutdown
+	idle     chan struct{}        // closed when active drops to ending, made by whoever waits for that
+	stats    Stats                // counters only; the gauges are filled in by Stats()
 }
 
 const (
@@ -107,13 +107,15 @@ type groupTask interface {
 	skip()            // never run
 }
 
+// worker is the state of one worker goroutine. It lives in a node of
+// Pool.workers, and of Pool.spare once the goroutine retires, so that the
+// next one reuses it.
 type worker struct {
-	cancel     context.CancelFunc // of the task it runs, for Close
-	g          atomic.Uint64      // id of the goroutine running it (see goid)
-	inHandler  bool               // for runtime.Goexit accounting
-	outcome    outcome            // of the task whose error is being handled
-	ending     bool               // blocked in Close or Shutdown of its own pool
-	prev, next *worker
+	cancel    context.CancelFunc // of the task it runs, for Close
+	g         atomic.Uint64      // id of the goroutine running it (see goid)
+	inHandler bool               // for runtime.Goexit accounting
+	outcome   outcome            // of the task whose error is being handled
+	ending    bool               // blocked in Close or Shutdown of its own pool
 
 	// A parked worker waits on wake. A Submit that finds it there hands it
 	// its task in handed; Close, Shutdown, Resize and the last worker to
@@ -239,7 +241,7 @@ func (p *Pool) submit(ctx context.Context, j job, wait bool) error {
 		w.wake <- struct{}{}
 		return nil
 	}
-	if p.queue.len() < p.spinning && p.waiters.n == 0 {
+	if p.queue.len() < p.spinning && p.waiters.Len() == 0 {
 		// A worker about to look at the queue once more before it retires
 		// takes j there: that saves both a new goroutine and its exit.
 		p.stats.Submitted++
@@ -253,12 +255,12 @@ func (p *Pool) submit(ctx context.Context, j job, wait bool) error {
 			p.queue.push(j, p.queue.len()+1)
 			j = p.queue.pop()
 		}
-		w := p.startLocked(j)
+		n := p.startLocked(j)
 		p.mu.Unlock()
-		go p.work(w, j)
+		go p.work(n, j)
 		return nil
 	}
-	if p.queue.len() < p.qcap && p.waiters.n == 0 { // never ahead of a blocked Submit
+	if p.queue.len() < p.qcap && p.waiters.Len() == 0 { // never ahead of a blocked Submit
 		p.stats.Submitted++
 		p.queue.push(j, p.qcap)
 		p.mu.Unlock()
@@ -270,25 +272,25 @@ func (p *Pool) submit(ctx context.Context, j job, wait bool) error {
 		return ErrQueueFull
 	}
 	w := p.newWaiterLocked(j)
-	p.waiters.pushBack(w)
+	p.waiters.PushBack(w)
 	p.mu.Unlock()
 
 	var err error
 	select {
-	case <-w.ready:
+	case <-w.Value.ready:
 		p.mu.Lock()
-		err = w.err
+		err = w.Value.err
 	case <-ctx.Done():
 		p.mu.Lock()
-		if w.settled {
-			<-w.ready   // admitted or refused as ctx ended: that outcome stands
-			err = w.err // (and the waiter goes back empty)
+		if w.Value.settled {
+			<-w.Value.ready   // admitted or refused as ctx ended: that outcome stands
+			err = w.Value.err // (and the waiter goes back empty)
 		} else {
-			p.waiters.remove(w)
+			p.waiters.Remove(w)
 			err = ctx.Err()
 		}
 	}
-	j = w.j // still here unless admitted
+	j = w.Value.j // still here unless admitted
 	p.putWaiterLocked(w)
 	p.mu.Unlock()
 	if err != nil {
@@ -298,19 +300,16 @@ func (p *Pool) submit(ctx context.Context, j job, wait bool) error {
 }
 
 // startLocked counts a new worker that will run j first.
-func (p *Pool) startLocked(j job) *worker {
+func (p *Pool) startLocked(j job) *list.Node[worker] {
 	p.active++
 	p.running++
-	w := p.spare
-	if w != nil {
-		p.spare = w.next
-		w.next = nil
-	} else {
-		w = new(worker)
+	n := p.spare.PopFront()
+	if n == nil {
+		n = new(list.Node[worker])
 	}
-	w.cancel = j.cancel
-	p.workers.pushBack(w)
-	return w
+	n.Value.cancel = j.cancel
+	p.workers.PushBack(n)
+	return n
 }
 
 func (j *job) release() {
@@ -329,20 +328,20 @@ func (p *Pool) take() (job, bool) {
 		// that fit at once, rather than one per freed slot: a producer that
 		// outruns the workers then parks once per several tasks, not once
 		// per task, which is most of what a task costs here.
-		if p.waiters.n > 0 && p.queue.len() <= p.qcap/2 {
+		if p.waiters.Len() > 0 && p.queue.len() <= p.qcap/2 {
 			for p.queue.len() < p.qcap {
-				w := p.waiters.popFront()
+				w := p.waiters.PopFront()
 				if w == nil {
 					break
 				}
-				p.queue.push(w.j, p.qcap)
+				p.queue.push(w.Value.j, p.qcap)
 				p.admitLocked(w)
 			}
 		}
 		return j, true
 	}
-	if w := p.waiters.popFront(); w != nil {
-		j := w.j
+	if w := p.waiters.PopFront(); w != nil {
+		j := w.Value.j
 		p.admitLocked(w)
 		return j, true
 	}
@@ -351,20 +350,21 @@ func (p *Pool) take() (job, bool) {
 
 func (p *Pool) admitLocked(w *waiter) {
 	p.stats.Submitted++
-	w.j = job{}
-	w.settle(nil)
+	w.Value.j = job{}
+	w.Value.settle(nil)
 }
 
-// next hands worker w its next task, or retires w when there is none, the
+// next hands worker n its next task, or retires w when there is none, the
 // pool is closed, or the pool has shrunk below its live workers. p.mu is
-// held; next may release it while w waits.
+// held; next may release it while n waits.
 //
 // A worker that finds the queue empty parks while other tasks of the pool
 // are running, so that a steady stream of tasks does not pay for a new
 // goroutine per task; once none is running it yields once (a producer about
 // to Submit again gets its chance) and retires, waking the parked ones so
 // that they retire too: with no task in flight there is no goroutine.
-func (p *Pool) next(w *worker) (job, bool) {
+func (p *Pool) next(n *list.Node[worker]) (job, bool) {
+	w := &n.Value
 	w.cancel = nil
 	spun := false
 	// Workers only retire with an empty queue or above the limit, so a
@@ -397,15 +397,14 @@ func (p *Pool) next(w *worker) (job, bool) {
 		p.spinning--
 	}
 	p.active--
-	p.workers.remove(w)
+	p.workers.Remove(n)
 	if p.running == 0 {
 		p.wakeParkedLocked()
 	}
-	// The goroutine touches w no more once it holds no job: keep w for the
+	// The goroutine touches n no more once it holds no job: keep n for the
 	// next one, so that a worker that retires and is restarted costs no
 	// allocation.
-	w.next = p.spare
-	p.spare = w
+	p.spare.PushBack(n)
 	p.idleCheckLocked()
 	return job{}, false
 }
@@ -440,12 +439,13 @@ func (p *Pool) wakeParkedLocked() {
 }
 
 // work is a worker goroutine: it runs j, then whatever next gives it.
-func (p *Pool) work(w *worker, j job) {
+func (p *Pool) work(n *list.Node[worker], j job) {
+	w := &n.Value
 	w.g.Store(goid())
 	normal := false
 	defer func() {
 		if !normal {
-			p.goexit(w, j)
+			p.goexit(n, j)
 		}
 	}()
 	for {
@@ -453,7 +453,7 @@ func (p *Pool) work(w *worker, j job) {
 		p.mu.Lock()
 		p.record(o)
 		var ok bool
-		j, ok = p.next(w)
+		j, ok = p.next(n)
 		p.mu.Unlock()
 		if !ok {
 			normal = true
@@ -536,7 +536,8 @@ func (p *Pool) handle(w *worker, err error) {
 // goexit keeps the books when a task (or the error handler) ends the worker
 // goroutine with runtime.Goexit: the task counts as panicked, its waiter
 // hears about it, and the worker's job passes to a new goroutine.
-func (p *Pool) goexit(w *worker, j job) {
+func (p *Pool) goexit(n *list.Node[worker], j job) {
+	w := &n.Value
 	j.release()
 	o := panicked
 	if w.inHandler { // the task's outcome stands: it was only being reported
@@ -552,10 +553,10 @@ func (p *Pool) goexit(w *worker, j job) {
 	w.inHandler = false
 	p.mu.Lock()
 	p.record(o)
-	nj, ok := p.next(w)
+	nj, ok := p.next(n)
 	p.mu.Unlock()
 	if ok {
-		go p.work(w, nj)
+		go p.work(n, nj)
 	}
 }
 
@@ -567,7 +568,7 @@ func (p *Pool) Resize(workers int) {
 		panic(fmt.Sprintf("workerpool: Resize called with workers <= 0: %d", workers))
 	}
 	type start struct {
-		w *worker
+		n *list.Node[worker]
 		j job
 	}
 	var starts []start
@@ -585,7 +586,7 @@ func (p *Pool) Resize(workers int) {
 	}
 	p.mu.Unlock()
 	for _, s := range starts {
-		go p.work(s.w, s.j)
+		go p.work(s.n, s.j)
 	}
 }
 
@@ -598,7 +599,7 @@ func (p *Pool) Stats() Stats {
 	s.Active = p.active
 	s.Running = p.running
 	s.Queued = p.queue.len()
-	s.Waiting = p.waiters.n
+	s.Waiting = p.waiters.Len()
 	return s
 }
 
@@ -659,9 +660,9 @@ func (p *Pool) Close() error {
 		p.cancel()
 		p.refuseWaitersLocked()
 		p.wakeParkedLocked()
-		for w := p.workers.head; w != nil; w = w.next {
-			if w.cancel != nil {
-				w.cancel()
+		for n := p.workers.Front(); n != nil; n = n.Next() {
+			if cancel := n.Value.cancel; cancel != nil {
+				cancel()
 			}
 		}
 		for p.queue.len() > 0 {
@@ -689,8 +690,8 @@ func (p *Pool) Close() error {
 // blocked in Close or Shutdown: those wait for every worker but such ones,
 // which cannot finish before they return. p.mu is held.
 func (p *Pool) enterEndLocked(g uint64) *worker {
-	for w := p.workers.head; w != nil; w = w.next {
-		if w.g.Load() == g && !w.ending {
+	for n := p.workers.Front(); n != nil; n = n.Next() {
+		if w := &n.Value; w.g.Load() == g && !w.ending {
 			w.ending = true
 			p.ending++
 			p.idleCheckLocked()
@@ -739,7 +740,7 @@ func (p *Pool) idleLocked() chan struct{} {
 }
 
 func (p *Pool) refuseWaitersLocked() {
-	for w := p.waiters.popFront(); w != nil; w = p.waiters.popFront() {
-		w.settle(ErrClosed)
+	for w := p.waiters.PopFront(); w != nil; w = p.waiters.PopFront() {
+		w.Value.settle(ErrClosed)
 	}
 }

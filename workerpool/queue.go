@@ -1,5 +1,7 @@
 package workerpool
 
+import "github.com/weavego/weave/internal/list"
+
 // ring is the queue of accepted tasks: a circular buffer that grows on demand
 // up to the queue size, so a large WithQueueSize costs nothing until used.
 type ring struct {
@@ -48,15 +50,17 @@ func (r *ring) pop() job {
 	return j
 }
 
-// waiter is a Submit blocked for room in the queue. The worker that makes
-// room moves the waiter's task in and wakes it, so blocked Submits are
+// waiter is a Submit blocked for room in the queue, as a node of Pool.waiters
+// so that one giving up can leave from the middle in O(1). The worker that
+// makes room moves the waiter's task in and wakes it, so blocked Submits are
 // admitted in arrival order and none is woken in vain.
-type waiter struct {
-	j          job
-	ready      chan struct{} // receives one value when settled
-	err        error         // nil: admitted; else why refused
-	settled    bool          // guarded by Pool.mu
-	prev, next *waiter
+type waiter = list.Node[waitState]
+
+type waitState struct {
+	j       job
+	ready   chan struct{} // receives one value when settled
+	err     error         // nil: admitted; else why refused
+	settled bool          // guarded by Pool.mu
 }
 
 // newWaiterLocked returns an empty waiter for j, reusing a settled one when
@@ -65,102 +69,29 @@ type waiter struct {
 // in a sync.Pool: their channels must stay within one testing/synctest
 // bubble.) p.mu is held.
 func (p *Pool) newWaiterLocked(j job) *waiter {
-	w := p.spareW
+	w := p.spareW.PopFront()
 	if w == nil {
-		return &waiter{j: j, ready: make(chan struct{}, 1)}
+		w = &waiter{Value: waitState{ready: make(chan struct{}, 1)}}
 	}
-	p.spareW, w.next = w.next, nil
-	p.nspareW--
-	w.j = j
+	w.Value.j = j
 	return w
 }
 
-// putWaiterLocked keeps w, whose ready channel is empty, for reuse. p.mu is
-// held.
+// putWaiterLocked keeps w, which has left p.waiters and whose ready channel
+// is empty, for reuse. p.mu is held.
 func (p *Pool) putWaiterLocked(w *waiter) {
-	if p.nspareW >= maxSpareWaiters {
+	if p.spareW.Len() >= maxSpareWaiters {
 		return
 	}
-	*w = waiter{ready: w.ready, next: p.spareW}
-	p.spareW = w
-	p.nspareW++
+	w.Value = waitState{ready: w.Value.ready}
+	p.spareW.PushBack(w)
 }
 
 const maxSpareWaiters = 64
 
-// settle decides w's outcome and wakes it. Pool.mu is held.
-func (w *waiter) settle(err error) {
-	w.err = err
-	w.settled = true
-	w.ready <- struct{}{}
-}
-
-// waitList is a FIFO of waiters, linked through the waiters themselves so
-// that a Submit giving up can leave from the middle in O(1).
-type waitList struct {
-	head, tail *waiter
-	n          int
-}
-
-func (l *waitList) pushBack(w *waiter) {
-	w.prev, w.next = l.tail, nil
-	if l.tail == nil {
-		l.head = w
-	} else {
-		l.tail.next = w
-	}
-	l.tail = w
-	l.n++
-}
-
-func (l *waitList) popFront() *waiter {
-	w := l.head
-	if w != nil {
-		l.remove(w)
-	}
-	return w
-}
-
-func (l *waitList) remove(w *waiter) {
-	if w.prev == nil {
-		l.head = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		l.tail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.prev, w.next = nil, nil
-	l.n--
-}
-
-// workerList holds the live workers, linked through the workers themselves.
-type workerList struct {
-	head, tail *worker
-}
-
-func (l *workerList) pushBack(w *worker) {
-	w.prev, w.next = l.tail, nil
-	if l.tail == nil {
-		l.head = w
-	} else {
-		l.tail.next = w
-	}
-	l.tail = w
-}
-
-func (l *workerList) remove(w *worker) {
-	if w.prev == nil {
-		l.head = w.next
-	} else {
-		w.prev.next = w.next
-	}
-	if w.next == nil {
-		l.tail = w.prev
-	} else {
-		w.next.prev = w.prev
-	}
-	w.prev, w.next = nil, nil
+// settle decides the waiter's outcome and wakes it. Pool.mu is held.
+func (s *waitState) settle(err error) {
+	s.err = err
+	s.settled = true
+	s.ready <- struct{}{}
 }
