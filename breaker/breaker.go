@@ -12,9 +12,11 @@ import (
 // with New (the zero Breaker is not usable).
 //
 // Admission and the recording of an outcome are a few atomic operations in
-// the closed state (with WithFailureRate, recording also takes the window's
-// lock for a few additions); the protected function always runs with no
-// lock held, so a Breaker never serialises the calls it protects.
+// the closed state, on counters spread over several cache lines so that
+// concurrent callers rarely write the same one (with WithFailureRate,
+// recording also takes the window's lock for a few additions); the
+// protected function always runs with no lock held, so a Breaker never
+// serialises the calls it protects.
 type Breaker struct {
 	cfg   config
 	epoch time.Time // origin of the monotonic clock readings in now
@@ -39,14 +41,67 @@ type generation struct {
 	// report, whichever is later; see probesLost.
 	lastReport atomic.Int64
 
-	requests    atomic.Uint64
-	successes   atomic.Uint64
-	failures    atomic.Uint64
+	// consecutive must be exact, so it is not striped; a closed breaker's
+	// success only reads it, which keeps its line shared, not contended.
 	consecutive atomic.Uint64
 	rejected    atomic.Uint64
 	probes      atomic.Int64 // HalfOpen: probes in flight
 
 	win *window // Closed with WithFailureRate only
+
+	_ [cacheLine]byte // keeps the fields above off stripes[0]'s line
+
+	// stripes hold requests, successes and failures, summed by Counts. A
+	// closed call counts on the stripe of the P it runs on (stripeIndex),
+	// so callers on different cores seldom write the same cache line, where
+	// one shared counter made every call move its line between cores.
+	// Half-open calls all count on stripes[0], which keeps the success
+	// count the successThreshold test reads exact.
+	stripes [nStripes]stripe
+}
+
+// cacheLine is the size of a cache line on common CPUs.
+const cacheLine = 64
+
+// nStripes is how many stripes a generation has: enough that callers on a
+// few cores seldom pick the same one, few enough that a generation, which
+// every state change allocates, stays near a kilobyte.
+const nStripes = 8
+
+// stripeHints holds pointers into stripeIDs. sync.Pool keeps a private slot
+// per P, so a Get followed at once by a Put hands the same index to every
+// call on one P, and New gives each P that asks the next index. The choice
+// must be stable per core, not merely spread: a stripe picked at random
+// each call is as likely as not to have last been written by another core,
+// which measured slower than one shared counter.
+var stripeHints = sync.Pool{New: func() any { return &stripeIDs[nextHint.Add(1)%nStripes] }}
+
+var (
+	nextHint  atomic.Uint32
+	stripeIDs = func() (ids [nStripes]int) {
+		for i := range ids {
+			ids[i] = i
+		}
+		return ids
+	}()
+)
+
+// stripeIndex returns the stripe index of the caller's P. It never
+// allocates: the pool holds pointers to stripeIDs.
+func stripeIndex() int {
+	p := stripeHints.Get().(*int)
+	stripeHints.Put(p)
+	return *p
+}
+
+// stripe is two lines long so that the counters of two stripes are never on
+// one line however the generation is aligned: the allocator gives no
+// 64-byte alignment (large objects with pointers start 8 bytes past it).
+type stripe struct {
+	requests  atomic.Uint64
+	successes atomic.Uint64
+	failures  atomic.Uint64
+	_         [2*cacheLine - 3*8]byte
 }
 
 type change struct{ from, to State }
@@ -81,11 +136,11 @@ func (b *Breaker) Do(ctx context.Context, fn func(context.Context) error) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	g, err := b.admit()
+	g, s, err := b.admit()
 	if err != nil {
 		return err
 	}
-	return b.run(ctx, g, fn)
+	return b.run(ctx, g, s, fn)
 }
 
 // Call is Do for a function that returns a value. On rejection it returns
@@ -117,11 +172,11 @@ func Call[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, e
 //
 // Unlike Do, Allow allocates the done function.
 func (b *Breaker) Allow() (done func(err error), err error) {
-	g, err := b.admit()
+	g, s, err := b.admit()
 	if err != nil {
 		return noop, err
 	}
-	t := &ticket{b: b, g: g}
+	t := &ticket{b: b, g: g, s: s}
 	return t.done, nil
 }
 
@@ -130,6 +185,7 @@ func noop(error) {}
 type ticket struct {
 	b    *Breaker
 	g    *generation
+	s    *stripe
 	used atomic.Bool
 }
 
@@ -137,7 +193,7 @@ func (t *ticket) done(err error) {
 	if t.used.Swap(true) {
 		return
 	}
-	t.b.record(t.g, t.b.judge(err))
+	t.b.record(t.g, t.s, t.b.judge(err))
 }
 
 // State returns the breaker's state. An open breaker whose open timeout has
@@ -149,15 +205,22 @@ func (b *Breaker) State() State {
 
 // Counts returns the counters of the current state (see Counts). Like
 // State, it first turns an expired open breaker half-open.
+//
+// The counters are read one after another while calls may be counting, so
+// under load they need not all be from one instant.
 func (b *Breaker) Counts() Counts {
 	g := b.current()
-	return Counts{
-		Requests:            g.requests.Load(),
-		Successes:           g.successes.Load(),
-		Failures:            g.failures.Load(),
+	c := Counts{
 		ConsecutiveFailures: g.consecutive.Load(),
 		Rejected:            g.rejected.Load(),
 	}
+	for i := range g.stripes {
+		s := &g.stripes[i]
+		c.Requests += s.requests.Load()
+		c.Successes += s.successes.Load()
+		c.Failures += s.failures.Load()
+	}
+	return c
 }
 
 // Trip opens the breaker now, whatever its state, and starts a new open
@@ -179,14 +242,15 @@ func (b *Breaker) Reset() {
 }
 
 // admit decides whether a call may run and, if so, returns the generation
-// it belongs to.
-func (b *Breaker) admit() (*generation, error) {
+// it belongs to and the stripe its counts go to.
+func (b *Breaker) admit() (*generation, *stripe, error) {
 	for {
 		g := b.cur.Load()
 		switch g.state {
 		case Closed:
-			g.requests.Add(1)
-			return g, nil
+			s := &g.stripes[stripeIndex()]
+			s.requests.Add(1)
+			return g, s, nil
 		case HalfOpen:
 			if g.probes.Add(1) > int64(b.cfg.probes) {
 				g.probes.Add(-1)
@@ -195,31 +259,32 @@ func (b *Breaker) admit() (*generation, error) {
 					continue
 				}
 				g.rejected.Add(1)
-				return nil, ErrTooManyProbes
+				return nil, nil, ErrTooManyProbes
 			}
-			g.requests.Add(1)
-			return g, nil
+			s := &g.stripes[0]
+			s.requests.Add(1)
+			return g, s, nil
 		default: // Open
 			if b.now() < g.until {
 				g.rejected.Add(1)
-				return nil, ErrOpen
+				return nil, nil, ErrOpen
 			}
 			b.transition(g, HalfOpen)
 		}
 	}
 }
 
-// run calls fn and records its outcome in g, also when fn panics.
-func (b *Breaker) run(ctx context.Context, g *generation, fn func(context.Context) error) error {
+// run calls fn and records its outcome in g and s, also when fn panics.
+func (b *Breaker) run(ctx context.Context, g *generation, s *stripe, fn func(context.Context) error) error {
 	returned := false
 	defer func() {
 		if !returned {
-			b.record(g, failure)
+			b.record(g, s, failure)
 		}
 	}()
 	err := fn(ctx)
 	returned = true
-	b.record(g, b.judge(err))
+	b.record(g, s, b.judge(err))
 	return err
 }
 
@@ -252,17 +317,18 @@ func (b *Breaker) judge(err error) outcome {
 	return success
 }
 
-// record counts one outcome of a call admitted in g and changes state when
-// a rule says so. Outcomes in a generation that is no longer current land
-// in counters nobody reads and never change the state.
-func (b *Breaker) record(g *generation, o outcome) {
+// record counts one outcome of a call admitted in g on stripe s (the one
+// admit returned) and changes state when a rule says so. Outcomes in a
+// generation that is no longer current land in counters nobody reads and
+// never change the state.
+func (b *Breaker) record(g *generation, s *stripe, o outcome) {
 	switch g.state {
 	case Closed:
 		if o == ignored {
 			return
 		}
 		if o == success {
-			g.successes.Add(1)
+			s.successes.Add(1)
 			// The Load spares a write to a shared line on the common path.
 			// A failure's Add landing between it and the Store is simply
 			// ordered before this success: the run it extended ends here,
@@ -277,7 +343,7 @@ func (b *Breaker) record(g *generation, o outcome) {
 			}
 			return
 		}
-		g.failures.Add(1)
+		s.failures.Add(1)
 		n := g.consecutive.Add(1)
 		trip := b.cfg.failureThreshold > 0 && n >= uint64(b.cfg.failureThreshold)
 		if g.win != nil {
@@ -296,13 +362,13 @@ func (b *Breaker) record(g *generation, o outcome) {
 			return
 		}
 		if o == failure {
-			g.failures.Add(1)
+			s.failures.Add(1)
 			g.consecutive.Add(1)
 			b.transition(g, Open)
 			return
 		}
 		g.consecutive.Store(0)
-		if g.successes.Add(1) >= uint64(b.cfg.successThreshold) {
+		if s.successes.Add(1) >= uint64(b.cfg.successThreshold) {
 			b.transition(g, Closed)
 		}
 	}
