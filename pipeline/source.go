@@ -79,23 +79,9 @@ func FromChan[T any](p *Pipeline, ch <-chan T) *Stream[T] {
 func gather[T any](p *Pipeline, ch <-chan T, out chan<- []T) {
 	e := emitter[T]{p: p, out: out}
 	for {
-		var v T
-		var ok bool
-		if len(e.buf) > 0 {
-			select {
-			case v, ok = <-ch:
-			default:
-				if !e.flush() {
-					return
-				}
-				continue
-			}
-		} else {
-			select {
-			case v, ok = <-ch:
-			case <-p.done:
-				return
-			}
+		v, ok, alive := receive(&e, ch)
+		if !alive {
+			return
 		}
 		if !ok {
 			e.flush()

@@ -147,23 +147,9 @@ func run[In, Out any](p *Pipeline, in <-chan []In, out chan []Out, cfg stageConf
 func serial[In, Out any](p *Pipeline, in <-chan []In, out chan []Out, fn step[In, Out]) {
 	e := emitter[Out]{p: p, out: out}
 	for {
-		var chunk []In
-		var ok bool
-		if len(e.buf) > 0 {
-			select {
-			case chunk, ok = <-in:
-			default:
-				if !e.flush() {
-					return
-				}
-				continue
-			}
-		} else {
-			select {
-			case chunk, ok = <-in:
-			case <-p.done:
-				return
-			}
+		chunk, ok, alive := receive(&e, in)
+		if !alive {
+			return
 		}
 		if !ok {
 			e.flush()

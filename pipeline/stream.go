@@ -231,6 +231,34 @@ func (e *emitter[T]) flush() bool {
 	}
 }
 
+// receive takes the next value from in for the stage that emits through e.
+// If e holds items and in has nothing ready, it hands them on first and only
+// then waits: items are never held back waiting for more input, so a slow
+// producer delays nothing it has already produced. ok is false once in is
+// closed; alive is false once the pipeline is done, and then the caller
+// returns without emitting anything more.
+func receive[V, T any](e *emitter[T], in <-chan V) (v V, ok, alive bool) {
+	for {
+		if len(e.buf) > 0 {
+			select {
+			case v, ok = <-in:
+				return v, ok, true
+			default:
+				if !e.flush() {
+					return v, false, false
+				}
+			}
+		} else {
+			select {
+			case v, ok = <-in:
+				return v, ok, true
+			case <-e.p.done:
+				return v, false, false
+			}
+		}
+	}
+}
+
 // grow makes room for a chunk so that appends do not start from a tiny
 // slice.
 func (e *emitter[T]) grow() {
