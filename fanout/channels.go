@@ -64,14 +64,7 @@ func Merge[T any](ctx context.Context, ins ...<-chan T) <-chan T {
 // when in is closed or ctx is done, whichever comes first; a value held at
 // that moment is dropped. It panics if n <= 0.
 func Distribute[T any](ctx context.Context, in <-chan T, n int) []<-chan T {
-	checkCtx(ctx, "Distribute")
-	if n <= 0 {
-		panic(fmt.Sprintf("fanout: Distribute called with n <= 0: %d", n))
-	}
-	if in == nil {
-		panic("fanout: Distribute called with nil channel")
-	}
-	outs, ros := makeOuts[T](n)
+	outs, ros := split(ctx, in, n, "Distribute")
 	done := ctx.Done()
 	go func() {
 		defer closeAll(outs)
@@ -84,14 +77,8 @@ func Distribute[T any](ctx context.Context, in <-chan T, n int) []<-chan T {
 		cases[n] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(done)}
 		next := 0
 		for {
-			var v T
-			select {
-			case x, ok := <-in:
-				if !ok {
-					return
-				}
-				v = x
-			case <-done:
+			v, ok := receive(in, done)
+			if !ok {
 				return
 			}
 			sent := false
@@ -137,26 +124,13 @@ func Distribute[T any](ctx context.Context, in <-chan T, n int) []<-chan T {
 // output is closed when in is closed or ctx is done; on ctx done, outputs
 // that had not yet received the current value miss it. It panics if n <= 0.
 func Broadcast[T any](ctx context.Context, in <-chan T, n int) []<-chan T {
-	checkCtx(ctx, "Broadcast")
-	if n <= 0 {
-		panic(fmt.Sprintf("fanout: Broadcast called with n <= 0: %d", n))
-	}
-	if in == nil {
-		panic("fanout: Broadcast called with nil channel")
-	}
-	outs, ros := makeOuts[T](n)
+	outs, ros := split(ctx, in, n, "Broadcast")
 	done := ctx.Done()
 	go func() {
 		defer closeAll(outs)
 		for {
-			var v T
-			select {
-			case x, ok := <-in:
-				if !ok {
-					return
-				}
-				v = x
-			case <-done:
+			v, ok := receive(in, done)
+			if !ok {
 				return
 			}
 			for _, out := range outs {
@@ -171,7 +145,18 @@ func Broadcast[T any](ctx context.Context, in <-chan T, n int) []<-chan T {
 	return ros
 }
 
-func makeOuts[T any](n int) ([]chan T, []<-chan T) {
+// split checks the arguments Distribute and Broadcast share, in the same
+// order and with the same messages for both, and makes their n unbuffered
+// outputs: each as the channel the goroutine sends on and closes, and as the
+// receive-only view handed to the caller.
+func split[T any](ctx context.Context, in <-chan T, n int, fn string) ([]chan T, []<-chan T) {
+	checkCtx(ctx, fn)
+	if n <= 0 {
+		panic(fmt.Sprintf("fanout: %s called with n <= 0: %d", fn, n))
+	}
+	if in == nil {
+		panic("fanout: " + fn + " called with nil channel")
+	}
 	outs := make([]chan T, n)
 	ros := make([]<-chan T, n)
 	for i := range outs {
@@ -179,6 +164,18 @@ func makeOuts[T any](n int) ([]chan T, []<-chan T) {
 		ros[i] = outs[i]
 	}
 	return outs, ros
+}
+
+// receive takes the next value of in; it reports false once in is closed or
+// done is, whichever is seen first.
+func receive[T any](in <-chan T, done <-chan struct{}) (T, bool) {
+	select {
+	case v, ok := <-in:
+		return v, ok
+	case <-done:
+		var zero T
+		return zero, false
+	}
 }
 
 func closeAll[T any](outs []chan T) {
