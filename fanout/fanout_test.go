@@ -465,12 +465,16 @@ func TestGoexitFailsMap(t *testing.T) {
 	// runtime.Goexit in fn (t.FailNow on the wrong goroutine, say) must not
 	// pass for success with the rest of the items never run.
 	t.Run("on a worker", func(t *testing.T) {
-		var calls atomic.Int32
+		// The caller's own calls wait until a worker goroutine has run fn:
+		// with one P the caller could otherwise claim every item itself.
+		workerRan := make(chan struct{})
+		var once sync.Once
 		_, err := Map(context.Background(), ints(1000), 3, func(_ context.Context, v int) (int, error) {
-			calls.Add(1)
 			if !onCaller() {
+				once.Do(func() { close(workerRan) })
 				runtime.Goexit()
 			}
+			<-workerRan
 			return v, nil
 		})
 		require.ErrorIs(t, err, errGoexit)
