@@ -17,22 +17,7 @@ func BenchmarkWaitSingleParty(b *testing.B) {
 
 // BenchmarkRound measures one full round of 4 parties; each op is one round.
 func BenchmarkRound(b *testing.B) {
-	ctx := context.Background()
-	const parties = 4
-	br := New(parties)
-	b.ReportAllocs()
-	var wg sync.WaitGroup
-	for range parties - 1 {
-		wg.Go(func() {
-			for range b.N {
-				_ = br.Wait(ctx)
-			}
-		})
-	}
-	for range b.N {
-		_ = br.Wait(ctx)
-	}
-	wg.Wait()
+	benchRound(b, context.Background())
 }
 
 // BenchmarkRoundCancellable is BenchmarkRound with a ctx that can be
@@ -40,6 +25,12 @@ func BenchmarkRound(b *testing.B) {
 func BenchmarkRoundCancellable(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	benchRound(b, ctx)
+}
+
+// benchRound runs b.N rounds of 4 parties that all wait with ctx; which
+// kind of ctx decides how a party sleeps.
+func benchRound(b *testing.B, ctx context.Context) {
 	const parties = 4
 	br := New(parties)
 	b.ReportAllocs()
